@@ -1,0 +1,98 @@
+"""The planner's view of a supergraph: which subgraph can resolve what, and by which keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graphql import GraphQLSchema
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A subgraph as named in ``join__Graph``."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FieldJoin:
+    """One ``@join__field`` of a field (``graph`` is the subgraph name)."""
+
+    graph: str | None
+    requires: str | None = None
+    provides: str | None = None
+    external: bool = False
+    override: str | None = None
+    used_overridden: bool = False
+
+
+@dataclass
+class FieldMeta:
+    """A field of a supergraph object or interface type."""
+
+    name: str
+    joins: list[FieldJoin] = field(default_factory=list)
+
+    def join_for(self, graph: str) -> FieldJoin | None:
+        for join in self.joins:
+            if join.graph == graph:
+                return join
+        return None
+
+
+@dataclass
+class TypeMeta:
+    """A composite type of the supergraph with the subgraphs that define it."""
+
+    name: str
+    kind: str
+    graphs: list[str] = field(default_factory=list)
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    interface_object_graphs: set[str] = field(default_factory=set)
+    fields: dict[str, FieldMeta] = field(default_factory=dict)
+    members_by_graph: dict[str, set[str]] = field(default_factory=dict)
+
+    def is_resolvable(self, field_name: str, graph: str) -> bool:
+        """Whether ``graph`` resolves ``field_name`` of this type (not external, not overridden)."""
+        if field_name == "__typename":
+            return True
+        if graph not in self.graphs:
+            return False
+        meta = self.fields.get(field_name)
+        if meta is None:
+            return False
+        if not meta.joins:
+            return True
+        join = meta.join_for(graph)
+        return join is not None and not join.external and not join.used_overridden
+
+    def can_provide_key_field(self, field_name: str, graph: str) -> bool:
+        """Whether ``graph`` can put ``field_name`` into a representation (keys are shared)."""
+        if self.is_resolvable(field_name, graph):
+            return True
+        meta = self.fields.get(field_name)
+        join = meta.join_for(graph) if meta else None
+        return join is not None and join.used_overridden
+
+    def resolving_graphs(self, field_name: str) -> list[str]:
+        return [g for g in self.graphs if self.is_resolvable(field_name, g)]
+
+
+@dataclass
+class Supergraph:
+    """A loaded supergraph: the SDL, its subgraphs, join metadata and the two schemas.
+
+    ``schema`` keeps ``@inaccessible`` elements (the planner may need them as keys);
+    ``api_schema`` is what clients see and what operations are validated against.
+    """
+
+    sdl: str
+    graphs: dict[str, Graph]
+    types: dict[str, TypeMeta]
+    schema: GraphQLSchema
+    api_schema: GraphQLSchema
+    root_types: dict[str, str]
+
+    def type(self, name: str) -> TypeMeta:
+        return self.types[name]
