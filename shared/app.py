@@ -1,0 +1,160 @@
+"""Builds a subgraph's ASGI app: GraphQL, the REST routes generated from it, OpenAPI, health."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from shared.config import Settings
+from shared.errors import AppError, NotFound
+from shared.graphql.context import RequestContext, Resources
+from shared.http.client_ip import client_ip
+from shared.http.middleware import SubgraphEdgeMiddleware
+from shared.http.responses import JSONResponse, failure
+from shared.logs import request_id_var
+from shared.resources import open_resources
+from shared.rest.adapter import rest_routes
+from shared.rest.openapi import SWAGGER_UI, openapi_document
+from shared.rest.routes import RestRoute
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_PATHS = ("/health", "/ready", "/metrics")
+
+
+def request_context(request: Request) -> RequestContext:
+    """The GraphQL context of an HTTP request. The direct peer is the router (it presented the
+    router credential), so its `X-Forwarded-For` is believed up to the configured proxies."""
+    resources: Resources = request.app.state.resources
+    peer = request.client.host if request.client else None
+    trusted = {*resources.settings.trusted_proxies, *([peer] if peer else [])}
+    return RequestContext(
+        resources,
+        authorization=request.headers.get("authorization"),
+        client_ip=client_ip(peer, request.headers.get("x-forwarded-for"), trusted),
+        user_agent=request.headers.get("user-agent"),
+        request_id=request_id_var.get(),
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
+
+
+class SubgraphGraphQL(GraphQL[RequestContext, None]):
+    async def get_context(self, request: Any, response: Any = None) -> RequestContext:
+        return request_context(request)
+
+
+def create_subgraph_app(
+    *,
+    name: str,
+    schema: Any,
+    routes: Sequence[RestRoute],
+    settings: Settings,
+    resources: Resources | None = None,
+) -> Starlette:
+    """The app of subgraph `name`. Without `resources` it opens its own at start-up."""
+    rest, compiled = rest_routes(
+        schema,
+        routes,
+        prefix=name,
+        make_context=request_context,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    document = openapi_document(f"{name} service", name, compiled)
+    graphql = SubgraphGraphQL(
+        schema,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=True,
+    )
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(document)
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(
+            SWAGGER_UI.format(title=f"{name} API", spec_url=f"/api/{name}/openapi.json")
+        )
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": name})
+
+    async def ready(request: Request) -> Response:
+        state: Resources = request.app.state.resources
+        checks: dict[str, str] = {}
+        try:
+            async with state.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except (SQLAlchemyError, OSError) as exc:
+            checks["database"] = f"down: {type(exc).__name__}"
+        try:
+            await state.redis.ping()
+            checks["redis"] = "ok"
+        except (RedisError, OSError) as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if healthy else "unavailable", "checks": checks},
+            status_code=200 if healthy else 503,
+        )
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if resources is not None:
+            app.state.resources = resources
+            yield
+            return
+        async with open_resources(settings) as opened:
+            app.state.resources = opened
+            yield
+
+    async def http_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            return failure(NotFound("No such route"))
+        error = AppError(exc.detail, code="METHOD_NOT_ALLOWED" if exc.status_code == 405 else None)
+        error.status = exc.status_code  # type: ignore[misc]
+        return failure(error)
+
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error", exc_info=exc)
+        return failure(AppError(details={"requestId": request_id_var.get()}))
+
+    app = Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/ready", ready),
+            Route("/metrics", metrics),
+            Route(f"/api/{name}/openapi.json", openapi),
+            Route(f"/api/{name}/docs", docs),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *rest,
+        ],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: unexpected},
+    )
+    app.state.openapi = document
+    app.state.compiled_routes = compiled
+    app.state.resources = resources
+    app.add_middleware(
+        SubgraphEdgeMiddleware,
+        service=name,
+        secret=settings.subgraph_secret,
+        public_paths=PUBLIC_PATHS,
+    )
+    return app

@@ -1,0 +1,111 @@
+"""What every resolver gets: the caller, one database session, Redis, settings, loaders."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.config import Settings
+from shared.errors import AppError, ServiceUnavailable, Unauthorized
+from shared.security.denylist import is_revoked
+from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Resources:
+    """Process-wide handles a service opens at start-up and closes at shutdown."""
+
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    redis: Redis
+
+
+@dataclass
+class RequestContext:
+    """Per-request state. The session is opened on first use and committed by the
+    transaction extension when the operation ends without errors."""
+
+    resources: Resources
+    authorization: str | None = None
+    client_ip: str = "unknown"
+    user_agent: str | None = None
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    loaders: dict[str, Any] = field(default_factory=dict)
+    _session: AsyncSession | None = None
+    _viewer: AccessClaims | None = None
+    _authenticated: bool = False
+
+    @property
+    def settings(self) -> Settings:
+        return self.resources.settings
+
+    @property
+    def redis(self) -> Redis:
+        return self.resources.redis
+
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.resources.session_factory()
+        return self._session
+
+    async def finish(self, *, commit: bool) -> None:
+        """End the request's transaction: commit on success, roll back otherwise."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+
+    async def viewer(self) -> AccessClaims | None:
+        """The verified caller, or None when no token was sent. A token that is invalid,
+        expired or revoked raises Unauthorized; the deny-list fails closed."""
+        if not self._authenticated:
+            self._viewer = await self._authenticate()
+            self._authenticated = True
+        return self._viewer
+
+    async def require_viewer(self) -> AccessClaims:
+        claims = await self.viewer()
+        if claims is None:
+            raise Unauthorized()
+        return claims
+
+    async def _authenticate(self) -> AccessClaims | None:
+        token = bearer_token(self.authorization)
+        if token is None:
+            return None
+        claims = decode_access_token(token, self.settings)
+        try:
+            revoked = await is_revoked(self.redis, claims)
+        except RedisError as exc:
+            logger.error("deny-list unavailable; refusing the token", exc_info=exc)
+            raise ServiceUnavailable("Authentication is temporarily unavailable") from exc
+        if revoked:
+            raise Unauthorized("The access token has been revoked", code="TOKEN_REVOKED")
+        return claims
+
+    def loader(self, name: str, factory: Any) -> Any:
+        """A per-request DataLoader, created on first use."""
+        if name not in self.loaders:
+            self.loaders[name] = factory()
+        return self.loaders[name]
+
+
+def context_of(info: Any) -> RequestContext:
+    context = info.context
+    if not isinstance(context, RequestContext):
+        raise AppError("GraphQL context is not a RequestContext")
+    return context

@@ -1,0 +1,141 @@
+"""The subgraph schema every domain builds on: federation v2, limits, error translation and
+one transaction per operation."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from pydantic import ValidationError as PydanticValidationError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.types import ExecutionContext
+
+from shared.config import Settings
+from shared.errors import AppError, validation_details
+from shared.graphql.context import RequestContext
+from shared.logs import request_id_var
+
+logger = logging.getLogger("graphql")
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+VALIDATION_ERROR = "VALIDATION_ERROR"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    """Parse, validation and variable-coercion errors: raised before any resolver ran."""
+    original = error.original_error
+    return original is None or (error.path is None and not isinstance(original, AppError))
+
+
+def translate_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
+    """Give every error a stable `extensions.code`; mask anything unexpected."""
+    original = error.original_error
+    if isinstance(original, AppError):
+        extensions: dict[str, Any] = {"code": original.code, "status": original.status}
+        if original.details is not None:
+            extensions["details"] = original.details
+        return _with(error, original.message, extensions, original)
+    if isinstance(original, PydanticValidationError):
+        details = validation_details(original.errors())  # type: ignore[arg-type]
+        extensions = {"code": VALIDATION_ERROR, "status": 400, "details": details}
+        message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return _with(error, message, extensions, None)
+    if is_client_error(error):
+        message = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
+        return _with(error, message, {"code": VALIDATION_ERROR, "status": 400}, original)
+    request_id = request_id_var.get()
+    logger.error(
+        "unexpected error in resolver",
+        exc_info=(type(original), original, original.__traceback__) if original else None,
+        extra={"path": error.path},
+    )
+    extensions = {"code": INTERNAL_ERROR, "status": 500, "requestId": request_id}
+    return _with(error, "Internal server error", extensions, None)
+
+
+def _with(
+    error: GraphQLError,
+    message: str,
+    extensions: dict[str, Any],
+    original: Exception | None,
+) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original,
+        extensions=extensions,
+    )
+
+
+class TranslateErrors(SchemaExtension):
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        self.hide_suggestions = hide_suggestions
+
+    def on_operation(self) -> Iterable[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [
+                translate_error(error, hide_suggestions=self.hide_suggestions)
+                for error in result.errors
+            ]
+
+
+class RequestTransaction(SchemaExtension):
+    """Commit the request's session when the operation produced no error, else roll back."""
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            result = self.execution_context.result
+            await context.finish(commit=not (result and result.errors))
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """Logs only unexpected errors: expected ones are the client's business, not an incident."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema(
+    *,
+    query: type,
+    mutation: type | None = None,
+    types: Iterable[type] = (),
+    settings: Settings,
+) -> SubgraphSchema:
+    return SubgraphSchema(
+        query=query,
+        mutation=mutation,
+        types=list(types),
+        # Factories, not instances: an extension keeps per-operation state.
+        extensions=[
+            partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+            partial(TranslateErrors, hide_suggestions=settings.is_production),
+            RequestTransaction,
+        ],
+    )

@@ -1,0 +1,115 @@
+"""Pure-ASGI middleware every subgraph runs: request id, router credential, security headers,
+access log and metrics."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import time
+import uuid
+from collections.abc import Collection
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import Unauthorized
+from shared.http.responses import failure
+from shared.logs import request_id_var
+
+logger = logging.getLogger("access")
+
+REQUEST_ID_HEADER = "x-request-id"
+ROUTER_SECRET_HEADER = "x-router-secret"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+REQUESTS = Counter(
+    "http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
+)
+LATENCY = Histogram(
+    "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class SubgraphEdgeMiddleware:
+    """Refuses calls that did not come through the router (public paths excepted), tags each
+    request with an id (kept from `X-Request-ID` when sane) and logs it as one JSON line."""
+
+    def __init__(
+        self, app: ASGIApp, *, service: str, secret: str, public_paths: Collection[str]
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.secret = secret.encode()
+        self.public_paths = frozenset(public_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, REQUEST_ID_HEADER.encode())
+        request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.extend(SECURITY_HEADERS)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            if scope["path"] not in self.public_paths and not self._from_router(scope):
+                response = failure(
+                    Unauthorized(
+                        "This service only answers through the router", code="ROUTER_REQUIRED"
+                    )
+                )
+                await response(scope, receive, send_with_headers)
+                return
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            method = scope.get("method", "WS")
+            REQUESTS.labels(self.service, method, route, str(status)).inc()
+            LATENCY.labels(self.service, method, route).observe(elapsed)
+            logger.info(
+                "request",
+                extra={
+                    "service": self.service,
+                    "method": method,
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+    def _from_router(self, scope: Scope) -> bool:
+        presented = _header(scope, ROUTER_SECRET_HEADER.encode())
+        return presented is not None and hmac.compare_digest(presented.encode(), self.secret)
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"

@@ -1,0 +1,22 @@
+"""Opening and closing the process-wide handles (engine, Redis) a service runs with."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from shared.config import Settings
+from shared.db import make_engine, make_session_factory
+from shared.graphql.context import Resources
+from shared.redis_client import make_redis
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
+    engine = make_engine(settings)
+    redis = make_redis(settings)
+    try:
+        yield Resources(settings, make_session_factory(engine), redis)
+    finally:
+        await redis.aclose()
+        await engine.dispose()

@@ -1,0 +1,132 @@
+"""The one adapter that serves every REST route: request → variables → GraphQL → envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from shared.errors import AppError, ValidationFailed
+from shared.graphql.context import RequestContext
+from shared.graphql.schema import VALIDATION_ERROR
+from shared.http.body import read_body
+from shared.http.responses import failure, success
+from shared.logs import request_id_var
+from shared.rest.operation import (
+    CompiledRoute,
+    compile_route,
+    field_of_graphql_error,
+    query_variables,
+    to_json_ready,
+    validation_message,
+)
+from shared.rest.routes import RestRoute
+
+ContextFactory = Callable[[Request], RequestContext]
+
+
+def rest_routes(
+    schema: Any,
+    declarations: Sequence[RestRoute],
+    *,
+    prefix: str,
+    make_context: ContextFactory,
+    max_body_bytes: int,
+) -> tuple[list[Route], list[CompiledRoute]]:
+    """Starlette routes for every declaration under `/api/<prefix>` and `/api/v1/<prefix>`.
+    Static paths come before parametrised ones, so `/reports` is never taken for `/{id}`."""
+    compiled = [compile_route(schema, declaration) for declaration in declarations]
+    ordered = sorted(compiled, key=lambda c: len(c.route.path_params))
+    routes = []
+    for base in (f"/api/{prefix}", f"/api/v1/{prefix}"):
+        for item in ordered:
+            endpoint = _endpoint(schema, item, make_context, max_body_bytes)
+            routes.append(Route(base + item.route.path, endpoint, methods=[item.route.method]))
+    return routes, compiled
+
+
+def _endpoint(
+    schema: Any,
+    compiled: CompiledRoute,
+    make_context: ContextFactory,
+    max_body_bytes: int,
+) -> Callable[[Request], Awaitable[Response]]:
+    route = compiled.route
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            variables = await _variables(request, compiled, max_body_bytes)
+        except AppError as error:
+            return failure(error)
+        result = await schema.execute(
+            compiled.document, variable_values=variables, context_value=make_context(request)
+        )
+        if result.errors:
+            return failure(_error_of(result.errors, route.body_arg))
+        data = (result.data or {}).get(route.field)
+        return success(to_json_ready(data, compiled.output_type), status=route.status)
+
+    endpoint.__name__ = f"rest_{route.field}"
+    return endpoint
+
+
+async def _variables(
+    request: Request, compiled: CompiledRoute, max_body_bytes: int
+) -> dict[str, Any]:
+    route = compiled.route
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    variables = query_variables(compiled, params)
+    variables.update(request.path_params)
+    for header, argument in route.headers.items():
+        if header in request.headers:
+            variables[argument] = request.headers[header]
+    if route.body_arg:
+        variables[route.body_arg] = await _json_object(request, max_body_bytes)
+    return variables
+
+
+async def _json_object(request: Request, max_body_bytes: int) -> dict[str, Any]:
+    raw = await read_body(request, max_body_bytes)
+    if not raw.strip():
+        raise ValidationFailed("A JSON object body is required")
+    try:
+        body = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            "The body is not valid JSON", details=[{"field": "", "message": str(exc)}]
+        ) from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("The body must be a JSON object")
+    return body
+
+
+def _error_of(errors: list[GraphQLError], body_arg: str | None) -> AppError:
+    """The error a REST client sees: the first domain error, else validation, else internal."""
+    for error in errors:
+        if isinstance(error.original_error, AppError):
+            return error.original_error
+    invalid = [e for e in errors if (e.extensions or {}).get("code") == VALIDATION_ERROR]
+    if invalid:
+        details: list[Any] = []
+        for error in invalid:
+            extra = (error.extensions or {}).get("details")
+            if isinstance(extra, list):
+                details.extend(extra)
+            else:
+                details.append(
+                    {
+                        "field": field_of_graphql_error(error.message, body_arg),
+                        "message": validation_message(error.message),
+                    }
+                )
+        summary = "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)
+        return ValidationFailed(summary, details=details)
+    return AppError(details={"requestId": request_id_var.get()})

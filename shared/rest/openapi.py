@@ -1,0 +1,241 @@
+"""The OpenAPI 3.1 document of a subgraph's REST routes, derived from the same declarations
+and the GraphQL types they run (request bodies from input types, responses from selections)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    OperationDefinitionNode,
+    Undefined,
+    get_named_type,
+    is_list_type,
+    is_non_null_type,
+    parse,
+)
+
+from shared.rest.operation import CompiledRoute
+
+_SCALARS: dict[str, dict[str, Any]] = {
+    "String": {"type": "string"},
+    "ID": {"type": "string"},
+    "Int": {"type": "integer"},
+    "Float": {"type": "number"},
+    "Boolean": {"type": "boolean"},
+    "UUID": {"type": "string", "format": "uuid"},
+    "DateTime": {"type": "string", "format": "date-time"},
+    "Date": {"type": "string", "format": "date"},
+    "Decimal": {"type": "number"},
+    "JSON": {},
+}
+
+_ERROR_STATUSES = {
+    400: "Invalid request (VALIDATION_ERROR)",
+    401: "Missing, invalid or revoked token (UNAUTHORIZED)",
+    403: "The caller's role may not do this (FORBIDDEN)",
+    404: "Not found, or not the caller's (NOT_FOUND)",
+    409: "Conflicts with the current state (CONFLICT)",
+    413: "Body too large (PAYLOAD_TOO_LARGE)",
+    422: "Cannot be processed (e.g. IDEMPOTENCY_KEY_REUSED)",
+    429: "Too many requests (RATE_LIMITED)",
+    500: "Unexpected error (INTERNAL_ERROR)",
+}
+
+ERROR_ENVELOPE = {
+    "type": "object",
+    "required": ["success", "error"],
+    "properties": {
+        "success": {"const": False},
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        },
+    },
+}
+
+
+def _nullable(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
+    if not nullable:
+        return schema
+    if not schema:
+        return schema
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def input_schema(type_: GraphQLInputType) -> dict[str, Any]:
+    nullable = not is_non_null_type(type_)
+    inner = type_.of_type if is_non_null_type(type_) else type_  # type: ignore[union-attr]
+    if is_list_type(inner):
+        schema: dict[str, Any] = {"type": "array", "items": input_schema(inner.of_type)}  # type: ignore[union-attr]
+        return _nullable(schema, nullable)
+    named = get_named_type(inner)
+    if isinstance(named, GraphQLInputObjectType):
+        required = [
+            name
+            for name, field in named.fields.items()
+            if is_non_null_type(field.type) and field.default_value is Undefined
+        ]
+        schema = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: input_schema(f.type) for name, f in named.fields.items()},
+        }
+        if required:
+            schema["required"] = required
+        if named.description:
+            schema["description"] = named.description
+        return _nullable(schema, nullable)
+    return _nullable(_leaf(named), nullable)
+
+
+def _leaf(named: Any) -> dict[str, Any]:
+    if isinstance(named, GraphQLEnumType):
+        return {"type": "string", "enum": list(named.values)}
+    return dict(_SCALARS.get(named.name, {"type": "string"}))
+
+
+def output_schema(type_: GraphQLOutputType, selection: list[FieldNode] | None) -> dict[str, Any]:
+    nullable = not is_non_null_type(type_)
+    inner = type_.of_type if is_non_null_type(type_) else type_  # type: ignore[union-attr]
+    if is_list_type(inner):
+        schema: dict[str, Any] = {
+            "type": "array",
+            "items": output_schema(inner.of_type, selection),  # type: ignore[union-attr]
+        }
+        return _nullable(schema, nullable)
+    named = get_named_type(inner)
+    if isinstance(named, GraphQLObjectType) and selection:
+        properties = {}
+        for node in selection:
+            name = node.name.value
+            if name == "__typename":
+                properties[name] = {"type": "string"}
+                continue
+            field = named.fields[name]
+            sub = list(node.selection_set.selections) if node.selection_set else None
+            properties[(node.alias or node.name).value] = output_schema(field.type, sub)  # type: ignore[arg-type]
+        return _nullable(
+            {"type": "object", "required": list(properties), "properties": properties}, nullable
+        )
+    if isinstance(named, GraphQLObjectType):
+        return _nullable({"type": "object"}, nullable)
+    return _nullable(_leaf(named), nullable)
+
+
+def _root_selection(compiled: CompiledRoute) -> list[FieldNode] | None:
+    operation = parse(compiled.document).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    root = operation.selection_set.selections[0]
+    assert isinstance(root, FieldNode)
+    return list(root.selection_set.selections) if root.selection_set else None  # type: ignore[arg-type]
+
+
+def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
+    route = compiled.route
+    args = compiled.field.args
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": input_schema(args[name].type)}
+        for name in route.path_params
+    ]
+    if route.query_arg:
+        target = get_named_type(args[route.query_arg].type)
+        assert isinstance(target, GraphQLInputObjectType)
+        query_fields = {name: field.type for name, field in target.fields.items()}
+    else:
+        taken = {*route.path_params, route.body_arg, *route.headers.values()}
+        query_fields = {name: arg.type for name, arg in args.items() if name not in taken}
+    for name, type_ in query_fields.items():
+        schema = input_schema(type_)
+        if is_list_type(type_.of_type if is_non_null_type(type_) else type_):  # type: ignore[union-attr]
+            schema = {"type": "string", "description": "comma-separated list"}
+        parameters.append(
+            {"name": name, "in": "query", "required": is_non_null_type(type_), "schema": schema}
+        )
+    for header, argument in route.headers.items():
+        parameters.append(
+            {
+                "name": header,
+                "in": "header",
+                "required": is_non_null_type(args[argument].type),
+                "schema": {"type": "string", "maxLength": 255},
+            }
+        )
+    data_schema = output_schema(compiled.output_type, _root_selection(compiled))
+    responses: dict[str, Any] = {
+        str(route.status): {
+            "description": "Success",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["success", "data"],
+                        "properties": {"success": {"const": True}, "data": data_schema},
+                    }
+                }
+            },
+        }
+    }
+    for status, description in _ERROR_STATUSES.items():
+        if compiled.access.is_public and status in (401, 403):
+            continue
+        responses[str(status)] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    operation: dict[str, Any] = {
+        "operationId": f"{compiled.route.method.lower()}_{compiled.route.field}",
+        "summary": route.summary,
+        "description": f"Runs the GraphQL {compiled.operation_type} `{route.field}`. "
+        f"Allowed: {compiled.access.describe()}.",
+        "tags": list(route.tags) or [prefix],
+        "parameters": parameters,
+        "responses": responses,
+        "x-roles": sorted(compiled.access.roles) if compiled.access.roles else [],
+    }
+    if not compiled.access.is_public:
+        operation["security"] = [{"bearerAuth": []}]
+    if route.body_arg:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": input_schema(args[route.body_arg].type)}},
+        }
+    return operation
+
+
+def openapi_document(title: str, prefix: str, routes: list[CompiledRoute]) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for compiled in routes:
+        path = f"/api/{prefix}{compiled.route.path}"
+        paths.setdefault(path, {})[compiled.route.method.lower()] = _operation(compiled, prefix)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1.0.0"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+            "schemas": {"Error": ERROR_ENVELOPE},
+        },
+    }
+
+
+SWAGGER_UI = """<!doctype html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({{url: "{spec_url}", dom_id: "#swagger-ui"}});</script>
+</body></html>"""

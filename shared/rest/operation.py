@@ -1,0 +1,211 @@
+"""Compile a route declaration against the schema: the GraphQL document it runs, how request
+parts become variables, and how the result becomes JSON (Decimal scalars as exact numbers)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from graphql import (
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    Undefined,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from strawberry.types.field import StrawberryField
+
+from shared.errors import ValidationFailed
+from shared.graphql.permissions import access_of
+from shared.rbac import Access
+from shared.rest.routes import RestRoute
+
+MAX_SELECTION_DEPTH = 4
+DECIMAL_SCALAR = "Decimal"
+
+OperationType = Literal["query", "mutation"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRoute:
+    route: RestRoute
+    operation_type: OperationType
+    field: GraphQLField
+    access: Access
+    document: str
+
+    @property
+    def output_type(self) -> GraphQLOutputType:
+        return self.field.type
+
+
+def compile_route(schema: Any, route: RestRoute) -> CompiledRoute:
+    """`schema` is a Strawberry schema; its root field `route.field` must exist and declare access."""
+    graphql_schema: GraphQLSchema = schema._schema
+    operation_type: OperationType
+    root: GraphQLObjectType | None
+    if route.method == "GET":
+        operation_type, root = "query", graphql_schema.query_type
+    else:
+        operation_type, root = "mutation", graphql_schema.mutation_type
+    if root is None or route.field not in root.fields:
+        raise LookupError(f"{route.method} {route.path}: no {operation_type} field {route.field!r}")
+    field = root.fields[route.field]
+    strawberry_field = schema.get_field_for_type(route.field, root.name)
+    access = access_of(strawberry_field) if isinstance(strawberry_field, StrawberryField) else None
+    if access is None:
+        raise LookupError(f"{route.field}: the field declares no access (use guard(...))")
+    for name in [*route.path_params, route.body_arg, route.query_arg, *route.headers.values()]:
+        if name is not None and name not in field.args:
+            raise LookupError(f"{route.method} {route.path}: {route.field} has no argument {name!r}")
+    declarations = ", ".join(f"${name}: {arg.type}" for name, arg in field.args.items())
+    arguments = ", ".join(f"{name}: ${name}" for name in field.args)
+    selection = route.selection or selection_for(field.type)
+    document = (
+        f"{operation_type} Rest"
+        + (f"({declarations})" if declarations else "")
+        + " { "
+        + route.field
+        + (f"({arguments})" if arguments else "")
+        + (f" {selection}" if selection else "")
+        + " }"
+    )
+    return CompiledRoute(route, operation_type, field, access, document)
+
+
+def selection_for(type_: GraphQLOutputType, depth: int = 0, path: frozenset[str] = frozenset()) -> str:
+    """Every field reachable without required arguments, to a bounded depth, no cycles."""
+    named = get_named_type(type_)
+    if is_leaf_type(named):
+        return ""
+    if is_abstract_type(named):
+        return "{ __typename }"
+    assert isinstance(named, GraphQLObjectType)
+    parts: list[str] = []
+    for name, field in named.fields.items():
+        if name.startswith("_") or _has_required_args(field):
+            continue
+        child = get_named_type(field.type)
+        if is_leaf_type(child):
+            parts.append(name)
+        elif depth < MAX_SELECTION_DEPTH and child.name not in path | {named.name}:
+            sub = selection_for(field.type, depth + 1, path | {named.name})
+            if sub:
+                parts.append(f"{name} {sub}")
+    return "{ " + " ".join(parts) + " }" if parts else ""
+
+
+def _has_required_args(field: GraphQLField) -> bool:
+    return any(
+        is_non_null_type(arg.type) and arg.default_value is Undefined for arg in field.args.values()
+    )
+
+
+def text_to_input(value: list[str], type_: GraphQLInputType, name: str) -> Any:
+    """Query-string values (always text) to the variable an argument of `type_` expects."""
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(inner, GraphQLList):
+        items = [part for item in value for part in item.split(",") if part]
+        return [text_to_input([item], inner.of_type, name) for item in items]
+    text = value[-1]
+    scalar = get_named_type(inner).name
+    try:
+        if scalar == "Int":
+            return int(text)
+        if scalar == "Float":
+            return float(text)
+    except ValueError:
+        raise ValidationFailed(
+            f"{name}: must be a number", details=[{"field": name, "message": "must be a number"}]
+        ) from None
+    if scalar == "Boolean":
+        lowered = text.lower()
+        if lowered not in {"true", "false", "1", "0"}:
+            raise ValidationFailed(
+                f"{name}: must be true or false",
+                details=[{"field": name, "message": "must be true or false"}],
+            )
+        return lowered in {"true", "1"}
+    return text
+
+
+def query_variables(compiled: CompiledRoute, params: dict[str, list[str]]) -> dict[str, Any]:
+    """Map query parameters onto the arguments (or the input object of `query_arg`)."""
+    args = compiled.field.args
+    if compiled.route.query_arg:
+        target = get_named_type(args[compiled.route.query_arg].type)
+        assert isinstance(target, GraphQLInputObjectType)
+        fields = {name: f.type for name, f in target.fields.items()}
+        collected = {
+            name: text_to_input(values, fields[name], name)
+            for name, values in params.items()
+            if name in fields
+        }
+        return {compiled.route.query_arg: collected}
+    return {
+        name: text_to_input(values, args[name].type, name)
+        for name, values in params.items()
+        if name in args and name not in compiled.route.path_params
+    }
+
+
+def to_json_ready(value: Any, type_: GraphQLOutputType) -> Any:
+    """Turn the serialised Decimal scalars of a result back into Decimals, following the type."""
+    if value is None:
+        return None
+    if is_non_null_type(type_):
+        return to_json_ready(value, type_.of_type)  # type: ignore[attr-defined]
+    if is_list_type(type_):
+        return [to_json_ready(item, type_.of_type) for item in value]  # type: ignore[attr-defined]
+    named: GraphQLNamedType = get_named_type(type_)
+    if named.name == DECIMAL_SCALAR:
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return value
+    if is_object_type(named) and isinstance(value, dict):
+        assert isinstance(named, GraphQLObjectType)
+        return {
+            key: to_json_ready(item, named.fields[key].type) if key in named.fields else item
+            for key, item in value.items()
+        }
+    return value
+
+
+_AT_PATH = re.compile(r"at '([^']+)'")
+_FIELD = re.compile(r"Field '([^']+)'")
+_VARIABLE = re.compile(r"Variable '\$(\w+)'")
+
+
+def field_of_graphql_error(message: str, body_arg: str | None) -> str:
+    """Best-effort name of the offending field in a variable-coercion message."""
+    parts: list[str] = []
+    variable = _VARIABLE.search(message)
+    if at := _AT_PATH.search(message):
+        parts.extend(at.group(1).split("."))
+    elif variable:
+        parts.append(variable.group(1))
+    if field := _FIELD.search(message):
+        parts.append(field.group(1))
+    if body_arg and parts and parts[0] == body_arg:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def validation_message(message: str) -> str:
+    """The useful half of graphql-core's `Variable '$x' got invalid value …; reason` text."""
+    _, sep, reason = message.partition("; ")
+    return reason.strip() if sep else message

@@ -1,0 +1,37 @@
+"""Access tokens stopped before they expire: a per-token deny-list and a per-user not-before."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from shared.security.tokens import AccessClaims
+
+_TOKEN_KEY = "auth:denied-jti:{}"
+_USER_KEY = "auth:not-before:{}"
+
+
+async def revoke_token(redis: Redis, claims: AccessClaims) -> None:
+    """Deny one access token until it would have expired anyway."""
+    ttl = int((claims.expires_at - datetime.now(UTC)).total_seconds()) + 1
+    if ttl > 0:
+        await redis.set(_TOKEN_KEY.format(claims.jti), "1", ex=ttl)
+
+
+async def revoke_all_for_user(redis: Redis, user_id: uuid.UUID, ttl_seconds: int) -> None:
+    """Deny every access token of a user issued up to now (role change, deactivation, reset)."""
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    await redis.set(_USER_KEY.format(user_id), str(now_ms), ex=ttl_seconds + 1)
+
+
+async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:
+    """True when the token was revoked itself or issued before its user's not-before."""
+    denied, not_before = await redis.mget(
+        _TOKEN_KEY.format(claims.jti), _USER_KEY.format(claims.user_id)
+    )
+    if denied:
+        return True
+    issued_ms = round(claims.issued_at.timestamp() * 1000)
+    return bool(not_before) and issued_ms < int(not_before)

@@ -1,0 +1,53 @@
+"""Tables of the `admin` schema."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlmodel import Field, SQLModel
+
+from shared.models import created_at, updated_at, uuid_pk
+
+SCHEMA = "admin"
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of admin actions and security events."""
+
+    __tablename__ = "audit_logs"
+    __table_args__ = (
+        Index("idx_audit_logs_user_id", "user_id"),
+        Index("idx_audit_logs_created_at", "created_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID(as_uuid=True), ForeignKey("auth.users.id", ondelete="SET NULL")),
+    )
+    action: str = Field(sa_column=Column(String(100), nullable=False))
+    resource_type: str | None = Field(default=None, sa_column=Column(String(50)))
+    resource_id: uuid.UUID | None = Field(default=None, sa_column=Column(UUID(as_uuid=True)))
+    details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    ip_address: str | None = Field(default=None, sa_column=Column(String(45)))
+    user_agent: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = created_at()
+
+
+class SystemConfig(SQLModel, table=True):
+    __tablename__ = "system_config"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    key: str = Field(sa_column=Column(String(100), primary_key=True))
+    value: Any = Field(sa_column=Column(JSONB, nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = updated_at()
+    updated_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(UUID(as_uuid=True), ForeignKey("auth.users.id", ondelete="SET NULL")),
+    )
