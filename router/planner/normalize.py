@@ -1,0 +1,170 @@
+"""Normalise an operation into a tree of merged fields per concrete runtime type.
+
+This is GraphQL's CollectFields done once, ahead of time: fragments and inline fragments are
+flattened, ``@skip``/``@include`` are applied with the request's variables, and fields with the
+same response key are merged. For a field of abstract type, its sub-selection is collected for
+every possible object type, so planning and response projection never look at fragments again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    BooleanValueNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLCompositeType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    is_abstract_type,
+    is_composite_type,
+)
+from graphql.type.introspection import TypeNameMetaFieldDef
+
+
+@dataclass
+class NField:
+    """A merged field of the normalised operation.
+
+    ``selections`` maps each possible runtime type name to its collected fields; it is None
+    for leaf fields.
+    """
+
+    key: str
+    name: str
+    arguments: tuple[ArgumentNode, ...]
+    type: GraphQLOutputType
+    selections: dict[str, list[NField]] | None = None
+
+    @property
+    def named_type(self) -> str:
+        return get_named_type(self.type).name
+
+
+def _is_included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: Any) -> bool:
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        value: Any = None
+        for argument in directive.arguments or ():
+            if argument.name.value == "if":
+                if isinstance(argument.value, VariableNode):
+                    value = variables.get(argument.value.name.value)
+                elif isinstance(argument.value, BooleanValueNode):
+                    value = argument.value.value
+        if name == "skip" and value is True:
+            return False
+        if name == "include" and value is not True:
+            return False
+    return True
+
+
+def conditional_variables(selection_set: SelectionSetNode, fragments: Any) -> set[str]:
+    """Names of the variables that ``@skip``/``@include`` read (they change the plan)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+
+    def visit(selections: SelectionSetNode) -> None:
+        for node in selections.selections:
+            for directive in node.directives or ():
+                for argument in directive.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        if directive.name.value in ("skip", "include"):
+                            found.add(argument.value.name.value)
+            if isinstance(node, FragmentSpreadNode):
+                if node.name.value not in seen and node.name.value in fragments:
+                    seen.add(node.name.value)
+                    visit(fragments[node.name.value].selection_set)
+            elif node.selection_set is not None:
+                visit(node.selection_set)
+
+    visit(selection_set)
+    return found
+
+
+class Normalizer:
+    """Builds :class:`NField` trees against ``schema`` for one operation."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def _applies(self, type_condition: str | None, object_type: GraphQLObjectType) -> bool:
+        if type_condition is None or type_condition == object_type.name:
+            return True
+        condition = self.schema.get_type(type_condition)
+        return isinstance(condition, GraphQLAbstractType) and self.schema.is_sub_type(
+            condition, object_type
+        )
+
+    def _collect(
+        self,
+        object_type: GraphQLObjectType,
+        selection_sets: list[SelectionSetNode],
+        out: dict[str, list[FieldNode]],
+    ) -> None:
+        for selection_set in selection_sets:
+            for node in selection_set.selections:
+                if not _is_included(node, self.variables):
+                    continue
+                if isinstance(node, FieldNode):
+                    key = node.alias.value if node.alias else node.name.value
+                    out.setdefault(key, []).append(node)
+                elif isinstance(node, InlineFragmentNode):
+                    condition = node.type_condition.name.value if node.type_condition else None
+                    if self._applies(condition, object_type):
+                        self._collect(object_type, [node.selection_set], out)
+                else:
+                    fragment = self.fragments.get(node.name.value)
+                    if fragment and self._applies(fragment.type_condition.name.value, object_type):
+                        self._collect(object_type, [fragment.selection_set], out)
+
+    def fields(
+        self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> list[NField]:
+        """The merged fields ``selection_sets`` select on an object of ``object_type``."""
+        grouped: dict[str, list[FieldNode]] = {}
+        self._collect(object_type, selection_sets, grouped)
+        result: list[NField] = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                result.append(NField(key, name, (), TypeNameMetaFieldDef.type))
+                continue
+            field_def = object_type.fields.get(name)
+            if field_def is None:
+                continue
+            field = NField(key, name, tuple(nodes[0].arguments or ()), field_def.type)
+            named = get_named_type(field_def.type)
+            if is_composite_type(named):
+                child_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+                field.selections = {
+                    possible.name: self.fields(possible, child_sets)
+                    for possible in self.possible_types(named)
+                }
+            result.append(field)
+        return result
+
+    def possible_types(self, named: GraphQLCompositeType) -> list[GraphQLObjectType]:
+        if is_abstract_type(named):
+            assert isinstance(named, GraphQLAbstractType)
+            return list(self.schema.get_possible_types(named))
+        assert isinstance(named, GraphQLObjectType)
+        return [named]

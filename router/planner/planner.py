@@ -1,0 +1,171 @@
+"""Parse, validate, normalise and plan operations, with two LRU caches.
+
+Parsing and validation are cached by (query text, operation name); plans additionally by the
+values of the variables ``@skip``/``@include`` read, since those change the plan.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    parse,
+    specified_rules,
+    validate,
+)
+
+from router.planner.builder import PlanBuilder
+from router.planner.normalize import Normalizer, conditional_variables
+from router.planner.plan import QueryPlan
+from router.supergraph.model import Supergraph
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LRUCache(Generic[K, V]):
+    """A small least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._data.get(key)
+        if value is not None:
+            self._data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+
+class OperationError(Exception):
+    """The operation is invalid; ``errors`` go to the client as they are."""
+
+    def __init__(self, errors: Sequence[GraphQLError], status: int = 200) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+        self.status = status
+
+
+@dataclass
+class PreparedOperation:
+    """A parsed and validated operation."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    conditional_variables: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.operation.operation.value
+
+
+DocumentCheck = Callable[[DocumentNode, OperationDefinitionNode], list[GraphQLError]]
+
+
+class Planner:
+    """Turns (query, operation name, variables) into a cached :class:`QueryPlan`."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        cache_size: int = 1000,
+        rules: Sequence[type[ASTValidationRule]] = (),
+        checks: Sequence[DocumentCheck] = (),
+    ) -> None:
+        self.supergraph = supergraph
+        self.rules = [*specified_rules, *rules]
+        self.checks = list(checks)
+        self._prepared: LRUCache[tuple[str, str | None], PreparedOperation] = LRUCache(cache_size)
+        self._plans: LRUCache[tuple[Any, ...], QueryPlan] = LRUCache(cache_size)
+
+    def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
+        """Parse and validate; raises :class:`OperationError`."""
+        cache_key = (query, operation_name)
+        prepared = self._prepared.get(cache_key)
+        if prepared is not None:
+            return prepared
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            raise OperationError([exc]) from exc
+        operation = _select_operation(document, operation_name)
+        for check in self.checks:
+            errors = check(document, operation)
+            if errors:
+                raise OperationError(errors)
+        errors = validate(self.supergraph.api_schema, document, self.rules)
+        if errors:
+            raise OperationError(errors)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        variables = conditional_variables(operation.selection_set, fragments)
+        prepared = PreparedOperation(document, operation, fragments, tuple(sorted(variables)))
+        self._prepared.put(cache_key, prepared)
+        return prepared
+
+    def plan(
+        self, query: str, operation_name: str | None, variables: dict[str, Any] | None = None
+    ) -> tuple[PreparedOperation, QueryPlan]:
+        """The prepared operation and its plan; raises :class:`OperationError`."""
+        prepared = self.prepare(query, operation_name)
+        variables = variables or {}
+        condition_values = tuple(
+            variables.get(name) is True for name in prepared.conditional_variables
+        )
+        cache_key = (query, operation_name, condition_values)
+        plan = self._plans.get(cache_key)
+        if plan is None:
+            plan = self._build(prepared, variables)
+            self._plans.put(cache_key, plan)
+        return prepared, plan
+
+    def _build(self, prepared: PreparedOperation, variables: dict[str, Any]) -> QueryPlan:
+        kind = prepared.kind
+        root_name = self.supergraph.root_types.get(kind)
+        root = self.supergraph.schema.get_type(root_name) if root_name else None
+        if not isinstance(root, GraphQLObjectType):
+            raise OperationError([GraphQLError(f"Schema does not support {kind} operations")])
+        normalizer = Normalizer(self.supergraph.schema, prepared.fragments, variables)
+        fields = normalizer.fields(root, [prepared.operation.selection_set])
+        definitions = {
+            d.variable.name.value: d for d in prepared.operation.variable_definitions or ()
+        }
+        name = prepared.operation.name.value if prepared.operation.name else None
+        builder = PlanBuilder(self.supergraph, normalizer, definitions, name)
+        return builder.build(kind, root.name, fields)
+
+
+def _select_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        for operation in operations:
+            if operation.name and operation.name.value == operation_name:
+                return operation
+        raise OperationError([GraphQLError(f'Unknown operation named "{operation_name}".')])
+    if len(operations) != 1:
+        message = (
+            "Must provide operation name if query contains multiple operations."
+            if operations
+            else "Must provide an operation."
+        )
+        raise OperationError([GraphQLError(message)])
+    return operations[0]
