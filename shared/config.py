@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105
-DEV_SUBGRAPH_SECRET = "dev-only-subgraph-secret"  # noqa: S105
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+DEV_SUBGRAPH_SECRET = "dev-only-subgraph-secret"
 MIN_PRODUCTION_SECRET_LENGTH = 32
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")

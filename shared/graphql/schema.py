@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from functools import partial
 from typing import Any
 
@@ -34,6 +34,14 @@ MAX_TOKENS = 4000
 VALIDATION_ERROR = "VALIDATION_ERROR"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# graphql-core echoes the offending input ("found: {...}", "non string value: 42"); a password
+# must never come back in an error, so input values are cut from client-facing messages.
+_ECHOED_VALUE = re.compile(r"(?:[,;.]? ?[Ff]ound: .*$|(?<=value): .*$)", re.DOTALL)
+
+
+def without_echoed_values(message: str) -> str:
+    cleaned = _ECHOED_VALUE.sub("", message).rstrip()
+    return cleaned if cleaned.endswith(".") else cleaned + "."
 
 
 def is_client_error(error: GraphQLError) -> bool:
@@ -56,7 +64,9 @@ def translate_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLEr
         message = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         return _with(error, message, extensions, None)
     if is_client_error(error):
-        message = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
+        message = without_echoed_values(error.message)
+        if hide_suggestions:
+            message = _SUGGESTION.sub("", message)
         return _with(error, message, {"code": VALIDATION_ERROR, "status": 400}, original)
     request_id = request_id_var.get()
     logger.error(
@@ -89,7 +99,7 @@ class TranslateErrors(SchemaExtension):
     def __init__(self, *, hide_suggestions: bool = False) -> None:
         self.hide_suggestions = hide_suggestions
 
-    def on_operation(self) -> Iterable[None]:
+    def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
@@ -102,7 +112,7 @@ class TranslateErrors(SchemaExtension):
 class RequestTransaction(SchemaExtension):
     """Commit the request's session when the operation produced no error, else roll back."""
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
         if isinstance(context, RequestContext):

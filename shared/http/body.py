@@ -8,9 +8,7 @@ from shared.errors import PayloadTooLarge
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"The request body exceeds {limit} bytes", details={"maxBytes": limit}
-    )
+    return PayloadTooLarge(f"The request body exceeds {limit} bytes", details={"maxBytes": limit})
 
 
 async def read_body(request: Request, limit: int) -> bytes:

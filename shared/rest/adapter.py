@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, is_non_null_type
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,6 +20,7 @@ from shared.http.responses import failure, success
 from shared.logs import request_id_var
 from shared.rest.operation import (
     CompiledRoute,
+    check_input,
     compile_route,
     field_of_graphql_error,
     query_variables,
@@ -89,14 +90,20 @@ async def _variables(
         if header in request.headers:
             variables[argument] = request.headers[header]
     if route.body_arg:
-        variables[route.body_arg] = await _json_object(request, max_body_bytes)
+        body = await _json_object(request, max_body_bytes)
+        if body is not None:
+            check_input(body, compiled.field.args[route.body_arg].type)
+            variables[route.body_arg] = body
+        elif is_non_null_type(compiled.field.args[route.body_arg].type):
+            raise ValidationFailed("A JSON object body is required")
     return variables
 
 
-async def _json_object(request: Request, max_body_bytes: int) -> dict[str, Any]:
+async def _json_object(request: Request, max_body_bytes: int) -> dict[str, Any] | None:
+    """The JSON object body, or None when the body is empty."""
     raw = await read_body(request, max_body_bytes)
     if not raw.strip():
-        raise ValidationFailed("A JSON object body is required")
+        return None
     try:
         body = json.loads(raw, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -127,6 +134,8 @@ def _error_of(errors: list[GraphQLError], body_arg: str | None) -> AppError:
                         "message": validation_message(error.message),
                     }
                 )
-        summary = "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)
+        summary = "; ".join(
+            f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details
+        )
         return ValidationFailed(summary, details=details)
     return AppError(details={"requestId": request_id_var.get()})

@@ -13,6 +13,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     OperationDefinitionNode,
+    SelectionSetNode,
     Undefined,
     get_named_type,
     is_list_type,
@@ -75,9 +76,9 @@ def _nullable(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
 
 def input_schema(type_: GraphQLInputType) -> dict[str, Any]:
     nullable = not is_non_null_type(type_)
-    inner = type_.of_type if is_non_null_type(type_) else type_  # type: ignore[union-attr]
+    inner = type_.of_type if is_non_null_type(type_) else type_
     if is_list_type(inner):
-        schema: dict[str, Any] = {"type": "array", "items": input_schema(inner.of_type)}  # type: ignore[union-attr]
+        schema: dict[str, Any] = {"type": "array", "items": input_schema(inner.of_type)}
         return _nullable(schema, nullable)
     named = get_named_type(inner)
     if isinstance(named, GraphQLInputObjectType):
@@ -107,11 +108,11 @@ def _leaf(named: Any) -> dict[str, Any]:
 
 def output_schema(type_: GraphQLOutputType, selection: list[FieldNode] | None) -> dict[str, Any]:
     nullable = not is_non_null_type(type_)
-    inner = type_.of_type if is_non_null_type(type_) else type_  # type: ignore[union-attr]
+    inner = type_.of_type if is_non_null_type(type_) else type_
     if is_list_type(inner):
         schema: dict[str, Any] = {
             "type": "array",
-            "items": output_schema(inner.of_type, selection),  # type: ignore[union-attr]
+            "items": output_schema(inner.of_type, selection),
         }
         return _nullable(schema, nullable)
     named = get_named_type(inner)
@@ -123,8 +124,8 @@ def output_schema(type_: GraphQLOutputType, selection: list[FieldNode] | None) -
                 properties[name] = {"type": "string"}
                 continue
             field = named.fields[name]
-            sub = list(node.selection_set.selections) if node.selection_set else None
-            properties[(node.alias or node.name).value] = output_schema(field.type, sub)  # type: ignore[arg-type]
+            sub = _fields(node.selection_set)
+            properties[(node.alias or node.name).value] = output_schema(field.type, sub)
         return _nullable(
             {"type": "object", "required": list(properties), "properties": properties}, nullable
         )
@@ -138,7 +139,14 @@ def _root_selection(compiled: CompiledRoute) -> list[FieldNode] | None:
     assert isinstance(operation, OperationDefinitionNode)
     root = operation.selection_set.selections[0]
     assert isinstance(root, FieldNode)
-    return list(root.selection_set.selections) if root.selection_set else None  # type: ignore[arg-type]
+    return _fields(root.selection_set)
+
+
+def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | None:
+    """The field nodes of a generated selection (it has no fragments)."""
+    if selection_set is None:
+        return None
+    return [node for node in selection_set.selections if isinstance(node, FieldNode)]
 
 
 def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
@@ -157,7 +165,7 @@ def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
         query_fields = {name: arg.type for name, arg in args.items() if name not in taken}
     for name, type_ in query_fields.items():
         schema = input_schema(type_)
-        if is_list_type(type_.of_type if is_non_null_type(type_) else type_):  # type: ignore[union-attr]
+        if is_list_type(type_.of_type if is_non_null_type(type_) else type_):
             schema = {"type": "string", "description": "comma-separated list"}
         parameters.append(
             {"name": name, "in": "query", "required": is_non_null_type(type_), "schema": schema}

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from graphql import (
+    GraphQLError,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -25,11 +26,13 @@ from graphql import (
     is_list_type,
     is_non_null_type,
     is_object_type,
+    validate_input_value,
 )
 from strawberry.types.field import StrawberryField
 
 from shared.errors import ValidationFailed
 from shared.graphql.permissions import access_of
+from shared.graphql.schema import without_echoed_values
 from shared.rbac import Access
 from shared.rest.routes import RestRoute
 
@@ -53,7 +56,7 @@ class CompiledRoute:
 
 
 def compile_route(schema: Any, route: RestRoute) -> CompiledRoute:
-    """`schema` is a Strawberry schema; its root field `route.field` must exist and declare access."""
+    """Compile against a Strawberry schema whose root field `route.field` declares its access."""
     graphql_schema: GraphQLSchema = schema._schema
     operation_type: OperationType
     root: GraphQLObjectType | None
@@ -70,7 +73,9 @@ def compile_route(schema: Any, route: RestRoute) -> CompiledRoute:
         raise LookupError(f"{route.field}: the field declares no access (use guard(...))")
     for name in [*route.path_params, route.body_arg, route.query_arg, *route.headers.values()]:
         if name is not None and name not in field.args:
-            raise LookupError(f"{route.method} {route.path}: {route.field} has no argument {name!r}")
+            raise LookupError(
+                f"{route.method} {route.path}: {route.field} has no argument {name!r}"
+            )
     declarations = ", ".join(f"${name}: {arg.type}" for name, arg in field.args.items())
     arguments = ", ".join(f"{name}: ${name}" for name in field.args)
     selection = route.selection or selection_for(field.type)
@@ -86,7 +91,9 @@ def compile_route(schema: Any, route: RestRoute) -> CompiledRoute:
     return CompiledRoute(route, operation_type, field, access, document)
 
 
-def selection_for(type_: GraphQLOutputType, depth: int = 0, path: frozenset[str] = frozenset()) -> str:
+def selection_for(
+    type_: GraphQLOutputType, depth: int = 0, path: frozenset[str] = frozenset()
+) -> str:
     """Every field reachable without required arguments, to a bounded depth, no cycles."""
     named = get_named_type(type_)
     if is_leaf_type(named):
@@ -167,9 +174,9 @@ def to_json_ready(value: Any, type_: GraphQLOutputType) -> Any:
     if value is None:
         return None
     if is_non_null_type(type_):
-        return to_json_ready(value, type_.of_type)  # type: ignore[attr-defined]
+        return to_json_ready(value, type_.of_type)
     if is_list_type(type_):
-        return [to_json_ready(item, type_.of_type) for item in value]  # type: ignore[attr-defined]
+        return [to_json_ready(item, type_.of_type) for item in value]
     named: GraphQLNamedType = get_named_type(type_)
     if named.name == DECIMAL_SCALAR:
         try:
@@ -183,6 +190,30 @@ def to_json_ready(value: Any, type_: GraphQLOutputType) -> Any:
             for key, item in value.items()
         }
     return value
+
+
+_NAMED_FIELD = re.compile(r"(required|unknown) field '([^']+)'")
+
+
+def check_input(value: Any, type_: GraphQLInputType) -> None:
+    """Validate a body against its GraphQL input type, one detail per offending field, with
+    messages that never echo the submitted values."""
+    details: list[dict[str, str]] = []
+
+    def collect(error: GraphQLError, path: list[str | int]) -> None:
+        parts = [str(part) for part in path]
+        named = _NAMED_FIELD.search(error.message)
+        if named:
+            parts.append(named.group(2))
+            message = "is required" if named.group(1) == "required" else "is not an accepted field"
+        else:
+            message = without_echoed_values(error.message)
+        details.append({"field": ".".join(parts), "message": message})
+
+    validate_input_value(value, type_, collect, True)
+    if details:
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        raise ValidationFailed(summary, details=details)
 
 
 _AT_PATH = re.compile(r"at '([^']+)'")

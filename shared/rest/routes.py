@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Literal
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -29,7 +30,7 @@ class RestRoute:
     status: int = 200
     body_arg: str | None = None
     query_arg: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
     selection: str | None = None
     tags: tuple[str, ...] = ()
 

@@ -34,4 +34,4 @@ async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:
     if denied:
         return True
     issued_ms = round(claims.issued_at.timestamp() * 1000)
-    return bool(not_before) and issued_ms < int(not_before)
+    return not_before is not None and issued_ms < int(str(not_before))

@@ -97,6 +97,4 @@ class Query:
         return [make_review(r) for r in REVIEWS]
 
 
-schema = strawberry.federation.Schema(
-    query=Query, types=[User, Product, Review]
-)
+schema = strawberry.federation.Schema(query=Query, types=[User, Product, Review])

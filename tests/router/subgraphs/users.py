@@ -74,6 +74,4 @@ class Mutation:
         return make_user(input.id)
 
 
-schema = strawberry.federation.Schema(
-    query=Query, mutation=Mutation, types=[User]
-)
+schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[User])

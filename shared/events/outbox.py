@@ -1,0 +1,70 @@
+"""Transactional outbox: an event is a row written in the same transaction as the change it
+describes, so no committed change is ever without its event (and no rolled-back one has one).
+A relay publishes unpublished rows to the broker."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Column, Index, String, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from shared.models import created_at, timestamp, utcnow
+
+SCHEMA = "events"
+ENVELOPE_VERSION = 1
+
+
+class OutboxEvent(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "idx_outbox_unpublished",
+            "created_at",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = Field(
+        default_factory=uuid.uuid4, sa_column=Column(UUID(as_uuid=True), primary_key=True)
+    )
+    topic: str = Field(sa_column=Column(String(100), nullable=False))
+    key: str | None = Field(default=None, sa_column=Column(String(100)))
+    payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = created_at()
+    published_at: datetime | None = timestamp()
+
+
+async def record_event(
+    session: AsyncSession,
+    event_type: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    actor: uuid.UUID | None,
+    key: str | None = None,
+) -> OutboxEvent:
+    """Add `event_type` to the outbox of the current transaction. The payload is the event
+    envelope: id, type, version, occurred_at, actor, data."""
+    event_id = uuid.uuid4()
+    body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    event = OutboxEvent(
+        id=event_id,
+        topic=event_type,
+        key=key,
+        payload={
+            "id": str(event_id),
+            "type": event_type,
+            "version": ENVELOPE_VERSION,
+            "occurred_at": utcnow().isoformat(),
+            "actor": str(actor) if actor else None,
+            "data": body,
+        },
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,319 @@
+"""The rules of authentication: accounts, sessions (refresh-token families), passwords.
+
+Every entry point takes validated commands and the acting user's claims, so it behaves the same
+from GraphQL, REST, another domain's service or a test."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from redis.asyncio import Redis
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.config import Settings
+from shared.errors import NotFound, RateLimited
+from shared.events import catalog, record_event
+from shared.models import utcnow
+from shared.rbac import Role
+from shared.security import denylist
+from shared.security.passwords import dummy_hash, hash_password, verify_password
+from shared.security.throttle import FailureThrottle
+from shared.security.tokens import (
+    AccessClaims,
+    hash_opaque_token,
+    issue_access_token,
+    new_opaque_token,
+)
+from subgraphs.auth import commands
+from subgraphs.auth.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidResetToken,
+    RefreshTokenReused,
+    RoleNotAllowed,
+    WrongCurrentPassword,
+)
+from subgraphs.auth.mailer import Mailer, OutboxMailer
+from subgraphs.auth.models import PasswordResetToken, RefreshToken, User
+from subgraphs.auth.repository import RefreshTokenRepository, ResetTokenRepository, UserRepository
+
+logger = logging.getLogger("security")
+
+SELF_REGISTRABLE_ROLES = frozenset({Role.CUSTOMER, Role.VENDOR})
+FORGOT_PASSWORD_LIMIT = 3
+RESET_ATTEMPT_LIMIT = 10
+FORGOT_PASSWORD_MESSAGE = "If an account exists for this email, a reset link has been sent."
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSession:
+    """What a client gets when a session starts or rotates."""
+
+    user: User
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass
+class AuthService:
+    session: AsyncSession
+    redis: Redis
+    settings: Settings
+    client: catalog.ClientInfo = field(default_factory=catalog.ClientInfo)
+    mailer: Mailer = field(default_factory=OutboxMailer)
+
+    def __post_init__(self) -> None:
+        self.users = UserRepository(self.session)
+        self.refresh_tokens = RefreshTokenRepository(self.session)
+        self.reset_tokens = ResetTokenRepository(self.session)
+        window = self.settings.login_failure_window
+        self.login_throttle = FailureThrottle(
+            self.redis, "login", self.settings.login_max_failures, window
+        )
+        self.forgot_throttle = FailureThrottle(self.redis, "forgot", FORGOT_PASSWORD_LIMIT, window)
+        self.reset_throttle = FailureThrottle(self.redis, "reset", RESET_ATTEMPT_LIMIT, window)
+
+    # Accounts --------------------------------------------------------------------------------
+
+    async def register(self, data: commands.Register) -> AuthSession:
+        if data.role not in SELF_REGISTRABLE_ROLES:
+            raise RoleNotAllowed(f"Role {data.role.value} cannot be chosen at registration")
+        if await self.users.get_by_email(data.email) is not None:
+            raise EmailTaken()
+        user = User(
+            email=data.email,
+            name=data.name,
+            role=data.role.value,
+            password_hash=await hash_password(data.password, self.settings.bcrypt_rounds),
+        )
+        try:
+            async with self.session.begin_nested():
+                await self.users.add(user)
+        except IntegrityError:
+            raise EmailTaken() from None  # a concurrent registration won the race
+        await record_event(
+            self.session,
+            catalog.USER_REGISTERED,
+            catalog.UserRegistered(
+                user_id=user.id,
+                email=user.email,
+                name=user.name,
+                role=user.role,
+                client=self.client,
+            ),
+            actor=user.id,
+            key=str(user.id),
+        )
+        return await self._start_session(user)
+
+    async def current_user(self, viewer: AccessClaims) -> User:
+        user = await self.users.get(viewer.user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user
+
+    async def users_by_ids(self, user_ids: Sequence[uuid.UUID]) -> list[User | None]:
+        """In the order asked, None where there is no such user (for DataLoaders)."""
+        found = {user.id: user for user in await self.users.get_many(list(set(user_ids)))}
+        return [found.get(user_id) for user_id in user_ids]
+
+    # Sessions --------------------------------------------------------------------------------
+
+    async def login(self, data: commands.Login) -> AuthSession:
+        """Same answer, and one bcrypt check, for an unknown email and a wrong password."""
+        subjects = (f"account:{data.email}", f"ip:{self.client.ip}")
+        await self.login_throttle.check(*subjects)
+        user = await self.users.get_by_email(data.email)
+        password_hash = user.password_hash if user else dummy_hash(self.settings.bcrypt_rounds)
+        is_valid = await verify_password(data.password, password_hash)
+        if user is None or not is_valid:
+            await self.login_throttle.record_failure(*subjects)
+            await self._record_now(
+                catalog.LOGIN_FAILED,
+                catalog.LoginFailed(
+                    user_id=user.id if user else None,
+                    reason="unknown_email" if user is None else "wrong_password",
+                    client=self.client,
+                ),
+                actor=user.id if user else None,
+            )
+            logger.warning("login failed", extra={"user_id": str(user.id) if user else None})
+            raise InvalidCredentials()
+        await self.login_throttle.reset(subjects[0])
+        await record_event(
+            self.session,
+            catalog.LOGIN_SUCCEEDED,
+            catalog.LoginSucceeded(user_id=user.id, client=self.client),
+            actor=user.id,
+        )
+        return await self._start_session(user)
+
+    async def refresh(self, data: commands.Refresh) -> AuthSession:
+        """Rotate a refresh token. Presenting one that was already rotated means it leaked:
+        the whole family (and every access token of the user) is revoked."""
+        now = utcnow()
+        token = await self.refresh_tokens.get_for_update(hash_opaque_token(data.refresh_token))
+        if token is None:
+            raise InvalidRefreshToken()
+        if token.revoked_at is not None:
+            if token.replaced_by is not None:
+                await self.refresh_tokens.revoke_family(token.family_id, now)
+                await self._revoke_access_tokens(token.user_id)
+                await self._record_now(
+                    catalog.REFRESH_REUSE_DETECTED,
+                    catalog.RefreshReuseDetected(
+                        user_id=token.user_id, family_id=token.family_id, client=self.client
+                    ),
+                    actor=token.user_id,
+                )
+                logger.warning("refresh token reuse", extra={"user_id": str(token.user_id)})
+                raise RefreshTokenReused()
+            raise InvalidRefreshToken()
+        if token.expires_at <= now:
+            raise InvalidRefreshToken("The refresh token has expired")
+        user = await self.users.get(token.user_id)
+        if user is None:
+            raise InvalidRefreshToken()
+        successor, issued = await self._issue(user, token.family_id, token.expires_at)
+        token.revoked_at = now
+        token.replaced_by = successor.id
+        await self.session.flush()
+        return issued
+
+    async def logout(self, viewer: AccessClaims, data: commands.Logout) -> None:
+        now = utcnow()
+        if data.all:
+            await self.refresh_tokens.revoke_all_for_user(viewer.user_id, now)
+            await self._revoke_access_tokens(viewer.user_id)
+        elif data.refresh_token:
+            token = await self.refresh_tokens.get_for_update(hash_opaque_token(data.refresh_token))
+            # Someone else's token is left alone, and nothing tells the caller it exists.
+            if token is not None and token.user_id == viewer.user_id:
+                await self.refresh_tokens.revoke_family(token.family_id, now)
+        await denylist.revoke_token(self.redis, viewer)
+        await record_event(
+            self.session,
+            catalog.LOGGED_OUT,
+            catalog.LoggedOut(user_id=viewer.user_id, all_sessions=data.all, client=self.client),
+            actor=viewer.user_id,
+        )
+
+    async def end_all_sessions(self, user_id: uuid.UUID) -> None:
+        """Revoke every refresh token and access token of a user, effective at once."""
+        await self.refresh_tokens.revoke_all_for_user(user_id, utcnow())
+        await self._revoke_access_tokens(user_id)
+
+    # Passwords -------------------------------------------------------------------------------
+
+    async def change_password(
+        self, viewer: AccessClaims, data: commands.ChangePassword
+    ) -> AuthSession:
+        """Needs the current password; ends every session and starts a fresh one for the caller."""
+        user = await self.current_user(viewer)
+        subject = f"account:{user.email}"
+        await self.login_throttle.check(subject)
+        if not await verify_password(data.current_password, user.password_hash):
+            await self.login_throttle.record_failure(subject)
+            raise WrongCurrentPassword()
+        await self._set_password(user, data.new_password, via="change")
+        return await self._start_session(user)
+
+    async def forgot_password(self, data: commands.ForgotPassword) -> str:
+        """Always the same answer. A known address gets a single-use token (≥ 256 bits, stored
+        hashed, short-lived); repeated requests for one address are silently not re-sent."""
+        user = await self.users.get_by_email(data.email)
+        subject = f"account:{data.email}"
+        try:
+            await self.forgot_throttle.check(subject)
+        except RateLimited:
+            return FORGOT_PASSWORD_MESSAGE
+        await self.forgot_throttle.record_failure(subject)
+        if user is None:
+            return FORGOT_PASSWORD_MESSAGE
+        raw = new_opaque_token(32)
+        expires_at = utcnow() + self.settings.password_reset_expires_in
+        await self.reset_tokens.add(
+            PasswordResetToken(
+                user_id=user.id, token_hash=hash_opaque_token(raw), expires_at=expires_at
+            )
+        )
+        minutes = int(self.settings.password_reset_expires_in.total_seconds() // 60)
+        await self.mailer.send(
+            self.session,
+            to=user.email,
+            subject="Reset your password",
+            body=(
+                f"Hello {user.name},\n\nUse this token to reset your password within "
+                f"{minutes} minutes:\n\n{raw}\n\nIf you did not ask for this, ignore this email."
+            ),
+        )
+        return FORGOT_PASSWORD_MESSAGE
+
+    async def reset_password(self, data: commands.ResetPassword) -> str:
+        subject = f"ip:{self.client.ip}"
+        await self.reset_throttle.check(subject)
+        now = utcnow()
+        token = await self.reset_tokens.get_for_update(hash_opaque_token(data.token))
+        if token is None or token.used_at is not None or token.expires_at <= now:
+            await self.reset_throttle.record_failure(subject)
+            raise InvalidResetToken()
+        user = await self.users.get(token.user_id)
+        if user is None:
+            raise InvalidResetToken()
+        await self.reset_tokens.consume_all_for_user(user.id, now)
+        await self._set_password(user, data.new_password, via="reset")
+        return "Your password has been reset. Sign in with the new password."
+
+    # Internals -------------------------------------------------------------------------------
+
+    async def _set_password(self, user: User, password: str, *, via: str) -> None:
+        user.password_hash = await hash_password(password, self.settings.bcrypt_rounds)
+        await self.session.flush()
+        await self.end_all_sessions(user.id)
+        await record_event(
+            self.session,
+            catalog.PASSWORD_CHANGED,
+            catalog.PasswordChanged(user_id=user.id, via=via, client=self.client),
+            actor=user.id,
+        )
+
+    async def _start_session(self, user: User) -> AuthSession:
+        expires_at = utcnow() + self.settings.jwt_refresh_expires_in
+        _, issued = await self._issue(user, uuid.uuid4(), expires_at)
+        return issued
+
+    async def _issue(
+        self, user: User, family_id: uuid.UUID, expires_at: datetime
+    ) -> tuple[RefreshToken, AuthSession]:
+        raw = new_opaque_token(32)
+        row = await self.refresh_tokens.add(
+            RefreshToken(
+                user_id=user.id,
+                token=hash_opaque_token(raw),
+                family_id=family_id,
+                expires_at=expires_at,
+            )
+        )
+        access, _ = issue_access_token(
+            self.settings, user_id=user.id, email=user.email, role=Role(user.role)
+        )
+        expires_in = int(self.settings.jwt_expires_in.total_seconds())
+        return row, AuthSession(user, access, raw, expires_in)
+
+    async def _revoke_access_tokens(self, user_id: uuid.UUID) -> None:
+        ttl = self.settings.jwt_expires_in + timedelta(seconds=5)
+        await denylist.revoke_all_for_user(self.redis, user_id, int(ttl.total_seconds()))
+
+    async def _record_now(
+        self, event_type: str, data: catalog.EventData, *, actor: uuid.UUID | None
+    ) -> None:
+        """Record an event that must survive the error the caller is about to raise."""
+        await record_event(self.session, event_type, data, actor=actor)
+        await self.session.commit()
