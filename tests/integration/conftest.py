@@ -58,3 +58,16 @@ def client_for(resources: Resources, settings: Settings) -> Callable[..., Any]:
             yield ApiClient(http)
 
     return open_client
+
+
+@pytest.fixture
+def make_user(resources: Resources) -> Callable[..., Any]:
+    """`await make_user(Role.VENDOR)` → a TestUser with `.id`, `.token`, `.headers`."""
+    from tests.factories import create_user
+
+    async def _make(role: Any = None, **kwargs: Any) -> Any:
+        from shared.rbac import Role
+
+        return await create_user(resources, role or Role.CUSTOMER, **kwargs)
+
+    return _make
