@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +41,7 @@ class RequestContext:
     idempotency_key: str | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
     _session: AsyncSession | None = None
-    _viewer: AccessClaims | None = None
-    _authenticated: bool = False
+    _viewer: asyncio.Task[AccessClaims | None] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -72,10 +72,11 @@ class RequestContext:
     async def viewer(self) -> AccessClaims | None:
         """The verified caller, or None when no token was sent. A token that is invalid,
         expired or revoked raises Unauthorized; the deny-list fails closed."""
-        if not self._authenticated:
-            self._viewer = await self._authenticate()
-            self._authenticated = True
-        return self._viewer
+        # One check per request, shared by every resolver that asks at the same time (so the
+        # entity resolvers of one `_entities` call still reach their DataLoader together).
+        if self._viewer is None:
+            self._viewer = asyncio.ensure_future(self._authenticate())
+        return await asyncio.shield(self._viewer)
 
     async def require_viewer(self) -> AccessClaims:
         claims = await self.viewer()

@@ -1,0 +1,112 @@
+"""Alembic: upgrade to head and back to base on an empty database, and the models match."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from subgraphs.registry import metadata
+from tests.conftest import ADMIN_DATABASE_URL, _database_url, alembic_config
+
+DESIGN_INDEXES = {
+    "idx_users_email",
+    "idx_users_role",
+    "idx_payments_user_id",
+    "idx_payments_status",
+    "idx_payments_created_at",
+    "idx_refresh_tokens_user_id",
+    "idx_refresh_tokens_token",
+    "idx_audit_logs_user_id",
+    "idx_audit_logs_created_at",
+}
+
+
+async def _tables(connection: asyncpg.Connection) -> set[str]:
+    rows = await connection.fetch(
+        "SELECT table_schema || '.' || table_name AS name FROM information_schema.tables "
+        "WHERE table_schema IN ('auth', 'payments', 'admin', 'profile', 'events')"
+    )
+    return {row["name"] for row in rows}
+
+
+async def test_upgrade_and_downgrade_on_an_empty_database() -> None:
+    name = f"mfe_migrations_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DATABASE_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _database_url(name)
+    config = alembic_config(url)
+    try:
+        await asyncio.to_thread(command.upgrade, config, "heads")
+        connection = await asyncpg.connect(url)
+        try:
+            tables = await _tables(connection)
+            assert {
+                "auth.users",
+                "auth.refresh_tokens",
+                "payments.payments",
+                "payments.payment_transactions",
+                "admin.audit_logs",
+                "admin.system_config",
+                "profile.user_profiles",
+            } <= tables
+            indexes = {
+                row["indexname"]
+                for row in await connection.fetch("SELECT indexname FROM pg_indexes")
+            }
+            assert indexes >= DESIGN_INDEXES
+            user_id = await connection.fetchval(
+                "INSERT INTO auth.users (email, password_hash, name, role) "
+                "VALUES ('m@example.com', 'x', 'M', 'CUSTOMER') RETURNING id"
+            )
+            before = await connection.fetchval(
+                "SELECT updated_at FROM auth.users WHERE id = $1", user_id
+            )
+            await connection.execute("UPDATE auth.users SET name = 'N' WHERE id = $1", user_id)
+            after = await connection.fetchval(
+                "SELECT updated_at FROM auth.users WHERE id = $1", user_id
+            )
+            assert after >= before
+            bad_role = connection.execute(
+                "INSERT INTO auth.users (email, password_hash, name, role) "
+                "VALUES ('r@example.com', 'x', 'R', 'ROOT')"
+            )
+            try:
+                await bad_role
+                raise AssertionError("the role CHECK constraint did not fire")
+            except asyncpg.CheckViolationError:
+                pass
+        finally:
+            await connection.close()
+
+        engine = create_async_engine(config.attributes["url"])
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_schemas": True}), metadata
+                )
+            )
+        await engine.dispose()
+        assert [d for d in diff if _in_domain(d)] == []
+
+        await asyncio.to_thread(command.downgrade, config, "base")
+        connection = await asyncpg.connect(url)
+        try:
+            assert await _tables(connection) == set()
+        finally:
+            await connection.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def _in_domain(difference: object) -> bool:
+    text = repr(difference)
+    return any(
+        f"'{schema}'" in text for schema in ("auth", "payments", "admin", "profile", "events")
+    )
