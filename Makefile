@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make up` (run everything) and `make test`.
+# uv comes from PyPI when it is missing; everything else is pinned in uv.lock.
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+
+.PHONY: up test install lint typecheck fmt
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --frozen --quiet
+
+up: install
+	$(UV) run --frozen mfe up
+
+test: install
+	$(UV) run --frozen pytest
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	$(UV) run --frozen mypy shared router mfe
+
+fmt: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .

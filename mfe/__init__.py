@@ -1,0 +1,1 @@
+"""The `mfe` command: run, migrate and seed the platform."""

@@ -1,0 +1,159 @@
+"""`mfe`: the platform's command line."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+
+from mfe.embedded import ensure_services
+from mfe.supervisor import Service, mfe_command, run_until_interrupted
+from shared.config import get_settings
+from shared.logs import configure_logging
+from subgraphs.registry import SUBGRAPHS, SubgraphSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+app = typer.Typer(help="Run, migrate and seed the MFE platform.", no_args_is_help=True)
+
+
+def _spec(name: str) -> SubgraphSpec:
+    for spec in SUBGRAPHS:
+        if spec.name == name:
+            return spec
+    known = ", ".join(s.name for s in SUBGRAPHS)
+    raise typer.BadParameter(f"unknown subgraph {name!r} (known: {known})")
+
+
+def _factory(spec: SubgraphSpec) -> Any:
+    module, _, function = spec.factory.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def migrate_database() -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["url"] = get_settings().async_database_url
+    command.upgrade(config, "heads")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every migration (embedded PostgreSQL when DATABASE_URL is unset)."""
+    with ExitStack() as stack:
+        ensure_services(stack)
+        migrate_database()
+        typer.echo("migrations applied")
+
+
+@app.command()
+def seed() -> None:
+    """Create the demo users (development only) and print their passwords."""
+    from mfe.seed import DEMO_USERS, seed_demo_users
+
+    with ExitStack() as stack:
+        ensure_services(stack)
+        migrate_database()
+        created = asyncio.run(seed_demo_users(get_settings()))
+    typer.echo(f"created {len(created)} demo user(s)")
+    for demo in DEMO_USERS:
+        typer.echo(f"  {demo.role.value:<9} {demo.email:<24} {demo.password}")
+
+
+@app.command()
+def subgraph(
+    name: str,
+    port: Annotated[int | None, typer.Option(help="Default: the subgraph's own port")] = None,
+    host: str = "127.0.0.1",
+) -> None:
+    """Run one subgraph alone."""
+    configure_logging()
+    spec = _spec(name)
+    with ExitStack() as stack:
+        ensure_services(stack)
+        application = _factory(spec)(get_settings())
+        uvicorn.run(
+            application, host=host, port=port or spec.port, log_config=None, access_log=False
+        )
+
+
+@app.command()
+def up(
+    seed_demo: Annotated[bool, typer.Option("--seed/--no-seed")] = True,
+    host: str = "127.0.0.1",
+) -> None:
+    """Run the whole platform: migrations, every subgraph, the router (embedded PostgreSQL and
+    Redis in .mfe/ when DATABASE_URL / REDIS_URL are unset). Ctrl-C stops everything."""
+    from mfe.seed import DEMO_USERS, has_users, seed_demo_users
+
+    configure_logging("WARNING")
+    settings = get_settings()
+    with ExitStack() as stack:
+        ensure_services(stack)
+        settings = get_settings()
+        typer.echo("applying migrations…")
+        migrate_database()
+        if seed_demo and not settings.is_production and not asyncio.run(has_users(settings)):
+            asyncio.run(seed_demo_users(settings))
+        services = [
+            Service(
+                spec.name,
+                mfe_command("subgraph", spec.name, "--host", host),
+                f"http://{host}:{spec.port}/health",
+            )
+            for spec in SUBGRAPHS
+        ]
+        services.extend(_platform_services(host, settings.api_port))
+
+        def announce() -> None:
+            base = f"http://{host}:{settings.api_port}"
+            typer.echo("\nThe platform is up.")
+            typer.echo(f"  GraphiQL      {base}/graphql")
+            typer.echo(f"  REST          {base}/api/auth/login  (and /api/v1/…)")
+            typer.echo(f"  OpenAPI docs  {base}/api/docs  ({base}/api/openapi.json)")
+            for spec in SUBGRAPHS:
+                typer.echo(f"  {spec.name:<13} http://{host}:{spec.port}/graphql (router only)")
+            if not settings.is_production:
+                typer.echo("  Demo users:")
+                for demo in DEMO_USERS:
+                    typer.echo(f"    {demo.role.value:<9} {demo.email:<24} {demo.password}")
+            typer.echo("Press Ctrl-C to stop.")
+
+        raise typer.Exit(run_until_interrupted(services, announce))
+
+
+def _platform_services(host: str, port: int) -> list[Service]:
+    """The router in front of the subgraphs."""
+    return [
+        Service(
+            "router",
+            mfe_command("router", "--host", host, "--port", str(port)),
+            f"http://{host}:{port}/health",
+        )
+    ]
+
+
+@app.command()
+def router(
+    supergraph: Annotated[
+        Path | None, typer.Option(help="A supergraph SDL composed elsewhere")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Default: API_PORT (3000)")] = None,
+    host: str = "127.0.0.1",
+) -> None:
+    """Run the federation router (from supergraph.yaml, or a supergraph SDL file)."""
+    from router.serve import run_router
+
+    configure_logging()
+    run_router(host, port or get_settings().api_port, str(supergraph) if supergraph else None)
+
+
+if __name__ == "__main__":
+    app()
