@@ -17,12 +17,12 @@ EMBEDDED_DATABASE = "mfe"
 
 
 def start_postgres(data_dir: Path, stack: ExitStack) -> str:
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server: Any = pgserver.get_server(data_dir, cleanup_mode="stop")
+    server = get_server(data_dir, cleanup_mode="stop")
     stack.callback(server.cleanup)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608 (a constant)
     if "(0 rows)" in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
     uri: str = server.get_uri(EMBEDDED_DATABASE)

@@ -13,6 +13,7 @@ import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -136,16 +137,15 @@ def build_schema(
     types: Iterable[type] = (),
     settings: Settings,
 ) -> SubgraphSchema:
-    return SubgraphSchema(
-        query=query,
-        mutation=mutation,
-        types=list(types),
-        # Factories, not instances: an extension keeps per-operation state.
-        extensions=[
-            partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-            partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
-            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-            partial(TranslateErrors, hide_suggestions=settings.is_production),
-            RequestTransaction,
-        ],
-    )
+    # Factories, not instances: an extension keeps per-operation state.
+    extensions: list[Any] = [
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(TranslateErrors, hide_suggestions=settings.is_production),
+        RequestTransaction,
+    ]
+    if settings.is_production:
+        # The router answers introspection for the supergraph; `_service` stays available.
+        extensions.append(DisableIntrospection)
+    return SubgraphSchema(query=query, mutation=mutation, types=list(types), extensions=extensions)
