@@ -127,7 +127,11 @@ def create_subgraph_app(
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
             return failure(NotFound("No such route"))
-        error = AppError(exc.detail, code="METHOD_NOT_ALLOWED" if exc.status_code == 405 else None)
+        error = AppError(
+            exc.detail,
+            code="METHOD_NOT_ALLOWED" if exc.status_code == 405 else None,
+            headers=dict(exc.headers or {}),
+        )
         error.status = exc.status_code  # type: ignore[misc]
         return failure(error)
 

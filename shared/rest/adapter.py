@@ -110,6 +110,8 @@ async def _json_object(request: Request, max_body_bytes: int) -> dict[str, Any] 
         raise ValidationFailed(
             "The body is not valid JSON", details=[{"field": "", "message": str(exc)}]
         ) from None
+    if body is None:
+        return None
     if not isinstance(body, dict):
         raise ValidationFailed("The body must be a JSON object")
     return body

@@ -20,8 +20,12 @@ from graphql import (
     is_non_null_type,
     parse,
 )
+from pydantic import BaseModel
 
 from shared.rest.operation import CompiledRoute
+from shared.validation import command_of
+
+COMPONENT_REF = "#/components/schemas/{model}"
 
 _SCALARS: dict[str, dict[str, Any]] = {
     "String": {"type": "string"},
@@ -74,13 +78,25 @@ def _nullable(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def input_schema(type_: GraphQLInputType) -> dict[str, Any]:
+def _command_model(named: GraphQLInputObjectType) -> type[BaseModel] | None:
+    definition = (named.extensions or {}).get("strawberry-definition")
+    origin = getattr(definition, "origin", None)
+    return command_of(origin) if isinstance(origin, type) else None
+
+
+def input_schema(type_: GraphQLInputType, defs: dict[str, Any]) -> dict[str, Any]:
+    """JSON schema of a GraphQL input type. An input backed by a command model is described by
+    that model (with its constraints); shared definitions are collected into `defs`."""
     nullable = not is_non_null_type(type_)
     inner = type_.of_type if is_non_null_type(type_) else type_
     if is_list_type(inner):
-        schema: dict[str, Any] = {"type": "array", "items": input_schema(inner.of_type)}
+        schema: dict[str, Any] = {"type": "array", "items": input_schema(inner.of_type, defs)}
         return _nullable(schema, nullable)
     named = get_named_type(inner)
+    if isinstance(named, GraphQLInputObjectType) and (model := _command_model(named)):
+        schema = model.model_json_schema(by_alias=True, ref_template=COMPONENT_REF)
+        defs.update(schema.pop("$defs", {}))
+        return _nullable(schema, nullable)
     if isinstance(named, GraphQLInputObjectType):
         required = [
             name
@@ -90,7 +106,7 @@ def input_schema(type_: GraphQLInputType) -> dict[str, Any]:
         schema = {
             "type": "object",
             "additionalProperties": False,
-            "properties": {name: input_schema(f.type) for name, f in named.fields.items()},
+            "properties": {name: input_schema(f.type, defs) for name, f in named.fields.items()},
         }
         if required:
             schema["required"] = required
@@ -149,11 +165,16 @@ def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | None:
     return [node for node in selection_set.selections if isinstance(node, FieldNode)]
 
 
-def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
+def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> dict[str, Any]:
     route = compiled.route
     args = compiled.field.args
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": input_schema(args[name].type)}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": input_schema(args[name].type, defs),
+        }
         for name in route.path_params
     ]
     if route.query_arg:
@@ -164,7 +185,7 @@ def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
         taken = {*route.path_params, route.body_arg, *route.headers.values()}
         query_fields = {name: arg.type for name, arg in args.items() if name not in taken}
     for name, type_ in query_fields.items():
-        schema = input_schema(type_)
+        schema = input_schema(type_, defs)
         if is_list_type(type_.of_type if is_non_null_type(type_) else type_):
             schema = {"type": "string", "description": "comma-separated list"}
         parameters.append(
@@ -195,8 +216,6 @@ def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
         }
     }
     for status, description in _ERROR_STATUSES.items():
-        if compiled.access.is_public and status in (401, 403):
-            continue
         responses[str(status)] = {
             "description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -214,18 +233,22 @@ def _operation(compiled: CompiledRoute, prefix: str) -> dict[str, Any]:
     if not compiled.access.is_public:
         operation["security"] = [{"bearerAuth": []}]
     if route.body_arg:
+        body_type = args[route.body_arg].type
         operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": input_schema(args[route.body_arg].type)}},
+            "required": is_non_null_type(body_type),
+            "content": {"application/json": {"schema": input_schema(body_type, defs)}},
         }
     return operation
 
 
 def openapi_document(title: str, prefix: str, routes: list[CompiledRoute]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    defs: dict[str, Any] = {}
     for compiled in routes:
         path = f"/api/{prefix}{compiled.route.path}"
-        paths.setdefault(path, {})[compiled.route.method.lower()] = _operation(compiled, prefix)
+        paths.setdefault(path, {})[compiled.route.method.lower()] = _operation(
+            compiled, prefix, defs
+        )
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1.0.0"},
@@ -235,7 +258,7 @@ def openapi_document(title: str, prefix: str, routes: list[CompiledRoute]) -> di
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },
-            "schemas": {"Error": ERROR_ENVELOPE},
+            "schemas": {"Error": ERROR_ENVELOPE, **defs},
         },
     }
 

@@ -8,13 +8,19 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StringConstraints
 
 from shared.rbac import Role
-from shared.security.passwords import password_problem
+from shared.security.passwords import (
+    MAX_PASSWORD_BYTES,
+    MIN_PASSWORD_CHARS,
+    common_passwords,
+    password_problem,
+)
 from shared.validation import CommandModel
 
 
 def _email(value: str) -> str:
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        # Syntax only: no DNS look-up; `.test` addresses are allowed for test accounts.
+        result = validate_email(value.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
     return result.normalized.lower()
@@ -27,8 +33,21 @@ def _new_password(value: str) -> str:
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=255), AfterValidator(_email)]
-NewPassword = Annotated[str, AfterValidator(_new_password)]
+Email = Annotated[
+    str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)
+]
+# Sign-in and reset look-ups take any text: a malformed address is answered like an unknown one.
+LookupEmail = Annotated[str, Field(max_length=320), AfterValidator(lambda v: v.strip().lower())]
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_CHARS,
+        max_length=MAX_PASSWORD_BYTES,
+        description="8 to 72 bytes (UTF-8); not one of the most common passwords",
+        json_schema_extra={"not": {"enum": sorted(common_passwords())}},
+    ),
+    AfterValidator(_new_password),
+]
 # Any stored password is at most 72 bytes; longer input is simply wrong, not an error to report.
 GivenPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -43,8 +62,7 @@ class Register(CommandModel):
 
 
 class Login(CommandModel):
-    # A malformed email is answered like any unknown one: no hint either way.
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=320)]
+    email: LookupEmail
     password: GivenPassword
 
 
@@ -63,9 +81,9 @@ class ChangePassword(CommandModel):
 
 
 class ForgotPassword(CommandModel):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=320)]
+    email: LookupEmail
 
 
 class ResetPassword(CommandModel):
     token: OpaqueToken
-    new_password: NewPassword = Field()
+    new_password: NewPassword

@@ -16,7 +16,7 @@ from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
 from shared.rbac import AUTHENTICATED, PUBLIC, Role
-from shared.validation import parse_command
+from shared.validation import command_input, parse_command, to_command
 from subgraphs.auth import commands
 from subgraphs.auth.models import User
 from subgraphs.auth.service import AuthService, AuthSession
@@ -103,7 +103,7 @@ class LogoutPayload:
     logged_out: bool
 
 
-@strawberry.input
+@command_input(commands.Register)
 class RegisterInput:
     email: str
     password: str
@@ -111,35 +111,35 @@ class RegisterInput:
     role: RoleEnum | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
-@strawberry.input
+@command_input(commands.Login)
 class LoginInput:
     email: str
     password: str
 
 
-@strawberry.input
+@command_input(commands.Refresh)
 class RefreshInput:
     refresh_token: str
 
 
-@strawberry.input
+@command_input(commands.Logout)
 class LogoutInput:
     refresh_token: str | None = strawberry.UNSET
     all: bool | None = strawberry.UNSET
 
 
-@strawberry.input
+@command_input(commands.ChangePassword)
 class ChangePasswordInput:
     current_password: str
     new_password: str
 
 
-@strawberry.input
+@command_input(commands.ForgotPassword)
 class ForgotPasswordInput:
     email: str
 
 
-@strawberry.input
+@command_input(commands.ResetPassword)
 class ResetPasswordInput:
     token: str
     new_password: str
@@ -158,19 +158,19 @@ class Query:
 class Mutation:
     @strawberry.mutation(extensions=guard(PUBLIC), description="Create an account and sign in.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
-        data = parse_command(commands.Register, input)
+        data = to_command(input)
         return AuthPayload.from_session(await auth_service(context_of(info)).register(data))
 
     @strawberry.mutation(extensions=guard(PUBLIC), description="Sign in with email and password.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        data = parse_command(commands.Login, input)
+        data = to_command(input)
         return AuthPayload.from_session(await auth_service(context_of(info)).login(data))
 
     @strawberry.mutation(
         extensions=guard(PUBLIC), description="Rotate a refresh token for a new token pair."
     )
     async def refresh_token(self, info: Info, input: RefreshInput) -> AuthPayload:
-        data = parse_command(commands.Refresh, input)
+        data = to_command(input)
         return AuthPayload.from_session(await auth_service(context_of(info)).refresh(data))
 
     @strawberry.mutation(
@@ -189,18 +189,18 @@ class Mutation:
     )
     async def change_password(self, info: Info, input: ChangePasswordInput) -> AuthPayload:
         context = context_of(info)
-        data = parse_command(commands.ChangePassword, input)
+        data = to_command(input)
         session = await auth_service(context).change_password(await context.require_viewer(), data)
         return AuthPayload.from_session(session)
 
     @strawberry.mutation(extensions=guard(PUBLIC), description="Ask for a password reset email.")
     async def forgot_password(self, info: Info, input: ForgotPasswordInput) -> MessagePayload:
-        data = parse_command(commands.ForgotPassword, input)
+        data = to_command(input)
         return MessagePayload(message=await auth_service(context_of(info)).forgot_password(data))
 
     @strawberry.mutation(extensions=guard(PUBLIC), description="Set a new password with a token.")
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> MessagePayload:
-        data = parse_command(commands.ResetPassword, input)
+        data = to_command(input)
         return MessagePayload(message=await auth_service(context_of(info)).reset_password(data))
 
 
