@@ -1,6 +1,6 @@
 """Errors of the auth domain."""
 
-from shared.errors import AppError, Conflict, Forbidden, Unauthorized, ValidationFailed
+from shared.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 
 
 class InvalidCredentials(Unauthorized):
@@ -37,5 +37,3 @@ class WrongCurrentPassword(ValidationFailed):
     default_message = "The current password is not correct"
 
 
-class AccountUnavailable(AppError):
-    """Never raised to clients as such: a deactivated account answers like bad credentials."""
