@@ -45,7 +45,5 @@ async def create_user(
     async with resources.session_factory() as session:
         session.add(user)
         await session.commit()
-    token, _ = issue_access_token(
-        resources.settings, user_id=user.id, email=user.email, role=role
-    )
+    token, _ = issue_access_token(resources.settings, user_id=user.id, email=user.email, role=role)
     return TestUser(user.id, user.email, user.name, role, token)
