@@ -3,7 +3,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: up test install lint typecheck fmt
+.PHONY: up test install lint typecheck fmt fuzz
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -14,6 +14,9 @@ up: install
 
 test: install
 	$(UV) run --frozen pytest
+
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(UV) run --frozen pytest tests/fuzz
 
 lint: install
 	$(UV) run --frozen ruff check .

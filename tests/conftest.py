@@ -20,6 +20,7 @@ from shared.db import domain_tables
 from shared.graphql.context import Resources
 from shared.resources import open_resources
 from subgraphs.registry import metadata
+from tests.harness import Platform
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_DATABASE_URL = os.environ.get(
@@ -110,3 +111,11 @@ def no_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if key in {"APP_ENV", "JWT_SECRET", "SUBGRAPH_SECRET", "DATABASE_URL", "REDIS_URL"}:
             monkeypatch.delenv(key)
     yield
+
+
+@pytest.fixture(scope="session")
+def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """Real `mfe` processes (subgraphs, routers) started on demand against the test database."""
+    running = Platform(settings, tmp_path_factory.mktemp("platform"))
+    yield running
+    running.stop_all()

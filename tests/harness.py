@@ -112,13 +112,15 @@ class Platform:
         wait_healthy(running)
         return running
 
+    def running(self, name: str) -> RunningProcess | None:
+        """The first live process of that name, if any."""
+        return next((p for p in self.processes if p.name == name and p.is_running()), None)
+
     def subgraph(self, name: str, port: int | None = None) -> RunningProcess:
         return self.start(name, "subgraph", name, port=port)
 
     def router(self, supergraph_config: Path, port: int | None = None) -> RunningProcess:
-        return self.start(
-            "router", "router", "--config", str(supergraph_config), port=port
-        )
+        return self.start("router", "router", "--config", str(supergraph_config), port=port)
 
     def stop_all(self) -> None:
         for running in reversed(self.processes):
