@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 
 from mfe.embedded import ensure_services
 from mfe.supervisor import Service, mfe_command, run_until_interrupted
@@ -72,15 +71,27 @@ def subgraph(
     name: str,
     port: Annotated[int | None, typer.Option(help="Default: the subgraph's own port")] = None,
     host: str = "127.0.0.1",
+    drain_seconds: Annotated[
+        float, typer.Option(envvar="DRAIN_SECONDS", help="On SIGTERM: /ready 503 this long first")
+    ] = 0.0,
+    graceful_timeout: Annotated[
+        int, typer.Option(envvar="GRACEFUL_TIMEOUT", help="Then: in-flight requests' bound (s)")
+    ] = 20,
 ) -> None:
     """Run one subgraph alone."""
+    from shared.app import serve
+
     configure_logging()
     spec = _spec(name)
     with ExitStack() as stack:
         ensure_services(stack)
         application = _factory(spec)(get_settings())
-        uvicorn.run(
-            application, host=host, port=port or spec.port, log_config=None, access_log=False
+        serve(
+            application,
+            host,
+            port or spec.port,
+            drain_seconds=drain_seconds,
+            graceful_timeout=graceful_timeout,
         )
 
 

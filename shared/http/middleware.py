@@ -29,6 +29,18 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 
+
+class DrainState:
+    """Set once the process was asked to stop: `/ready` answers 503 and every response carries
+    `Connection: close`, so the balancer stops sending and no keep-alive connection outlives us."""
+
+    active: bool = False
+
+    @classmethod
+    def start(cls) -> None:
+        cls.active = True
+
+
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
 )
@@ -73,6 +85,8 @@ class SubgraphEdgeMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                if DrainState.active:
+                    headers.append((b"connection", b"close"))
                 message["headers"] = headers
             await send(message)
 
