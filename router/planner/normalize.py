@@ -29,7 +29,11 @@ from graphql import (
     is_abstract_type,
     is_composite_type,
 )
-from graphql.type.introspection import TypeNameMetaFieldDef
+from graphql.type.introspection import (
+    SchemaMetaFieldDef,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
+)
 
 
 @dataclass
@@ -147,6 +151,10 @@ class Normalizer:
             name = nodes[0].name.value
             if name == "__typename":
                 result.append(NField(key, name, (), TypeNameMetaFieldDef.type))
+                continue
+            if name in ("__schema", "__type"):
+                meta_def = SchemaMetaFieldDef if name == "__schema" else TypeMetaFieldDef
+                result.append(NField(key, name, tuple(nodes[0].arguments or ()), meta_def.type))
                 continue
             field_def = object_type.fields.get(name)
             if field_def is None:

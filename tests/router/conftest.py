@@ -1,0 +1,45 @@
+"""Fixtures: three in-process test subgraphs and a gateway composed from them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from router.gateway import Gateway
+from router.supergraph.source import SubgraphConfig, compose_from_config
+from router.supergraph.loader import load_supergraph
+from tests.router.subgraphs.apps import SECRET, RecordingApp, make_apps, transports, url
+
+
+@pytest.fixture(scope="session")
+def apps() -> dict[str, RecordingApp]:
+    return make_apps()
+
+
+@pytest.fixture(scope="session")
+async def supergraph_sdl(apps: dict[str, RecordingApp]) -> str:
+    configs = [SubgraphConfig(name, url(name)) for name in apps]
+    sdl, missing = await compose_from_config(configs, SECRET, transports(apps))
+    assert not missing
+    return sdl
+
+
+@pytest.fixture(scope="session")
+async def gateway(
+    apps: dict[str, RecordingApp], supergraph_sdl: str
+) -> AsyncIterator[Gateway]:
+    gw = Gateway(load_supergraph(supergraph_sdl), SECRET, transports=transports(apps))
+    yield gw
+    await gw.aclose()
+
+
+@pytest.fixture
+def recorded(apps: dict[str, RecordingApp]) -> dict[str, RecordingApp]:
+    for app in apps.values():
+        app.clear()
+    return apps
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
