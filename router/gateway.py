@@ -26,9 +26,11 @@ class Gateway:
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
         rules: Sequence[type[ASTValidationRule]] = (),
         checks: Sequence[DocumentCheck] = (),
+        extra_urls: Mapping[str, str] | None = None,
     ) -> None:
         self.supergraph = supergraph
         urls = {name: graph.url for name, graph in supergraph.graphs.items()}
+        urls.update({k: v for k, v in (extra_urls or {}).items() if k not in urls})
         self.clients = SubgraphClients(urls, secret, timeout, transports)
         self.planner = Planner(supergraph, rules=rules, checks=checks)
         self.executor = Executor(supergraph, self.clients)

@@ -103,7 +103,7 @@ class Planner:
         try:
             document = parse(query)
         except GraphQLError as exc:
-            raise OperationError([exc]) from exc
+            raise OperationError([_coded(exc, "GRAPHQL_PARSE_FAILED")]) from exc
         operation = _select_operation(document, operation_name)
         for check in self.checks:
             errors = check(document, operation)
@@ -111,7 +111,7 @@ class Planner:
                 raise OperationError(errors)
         errors = validate(self.supergraph.api_schema, document, self.rules)
         if errors:
-            raise OperationError(errors)
+            raise OperationError([_coded(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -169,3 +169,10 @@ def _select_operation(
         )
         raise OperationError([GraphQLError(message)])
     return operations[0]
+
+
+def _coded(error: GraphQLError, code: str) -> GraphQLError:
+    """``error`` with ``extensions.code`` set (kept when it already has one)."""
+    extensions = dict(error.extensions or {})
+    extensions.setdefault("code", code)
+    return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None, extensions)

@@ -1,0 +1,73 @@
+"""One OpenAPI document for every subgraph's REST routes, and Swagger UI to browse it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+import orjson
+
+from router.executor.clients import SubgraphClients
+
+log = logging.getLogger("router.edge.openapi")
+CACHE_SECONDS = 30.0
+
+SWAGGER_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>API docs</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head><body><div id="swagger"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#swagger"});</script>
+</body></html>"""
+
+
+def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Merge per-subgraph documents: paths side by side, component names kept (first wins,
+    a clash is logged), each operation tagged with its subgraph when it has no tag."""
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "API", "version": "1.0.0"},
+        "paths": {},
+        "components": {},
+    }
+    for name, document in sorted(documents.items()):
+        for path, item in (document.get("paths") or {}).items():
+            for operation in item.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation.setdefault("tags", [name])
+            merged["paths"].setdefault(path, {}).update(item)
+        for section, entries in (document.get("components") or {}).items():
+            target = merged["components"].setdefault(section, {})
+            for key, value in entries.items():
+                if key in target and target[key] != value:
+                    log.warning("openapi component %s/%s differs in %s", section, key, name)
+                    continue
+                target[key] = value
+    return merged
+
+
+class OpenAPIAggregator:
+    """Fetches ``/api/<name>/openapi.json`` from each subgraph, caches the merge briefly."""
+
+    def __init__(self, clients: SubgraphClients, graphs: list[str]) -> None:
+        self.clients = clients
+        self.graphs = graphs
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    async def document(self) -> dict[str, Any]:
+        if self._cached and time.monotonic() - self._cached[0] < CACHE_SECONDS:
+            return self._cached[1]
+        documents: dict[str, dict[str, Any]] = {}
+        for graph in self.graphs:
+            url = f"{self.clients.base_url(graph)}/api/{graph}/openapi.json"
+            try:
+                response = await self.clients.client(graph).get(url)
+                if response.status_code == 200:
+                    documents[graph] = orjson.loads(response.content)
+            except (httpx.HTTPError, orjson.JSONDecodeError) as exc:
+                log.warning("openapi of %s unavailable: %s", graph, exc)
+        merged = merge_documents(documents)
+        self._cached = (time.monotonic(), merged)
+        return merged
