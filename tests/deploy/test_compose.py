@@ -78,8 +78,9 @@ def test_compose_file_matches_the_compose_spec_schema(compose: dict[str, Any]) -
 
 
 def test_docker_compose_parses_the_file(docker_compose_binary: Path) -> None:
+    files = ["--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE)]
     result = subprocess.run(  # noqa: S603
-        [str(docker_compose_binary), "--env-file", str(ENV_EXAMPLE), "-f", str(COMPOSE), "config"],
+        [str(docker_compose_binary), *files, "config", "-q"],
         cwd=ROOT,
         capture_output=True,
         timeout=60,
