@@ -4,7 +4,7 @@ deploy/nginx-subgraphs.conf) or for processes on local ports (tests, a bare mach
     python -m deploy.render_nginx --compose                 # rewrite the two committed files
     python -m deploy.render_nginx --edge-listen 127.0.0.1:8080 \\
         --router 127.0.0.1:3000 --router 127.0.0.1:3010 \\
-        --subgraph-listen 127.0.0.1:8081 --subgraph payments=127.0.0.1:3002,127.0.0.1:3012 \\
+        --subgraph payments@127.0.0.1:8082=127.0.0.1:3002,127.0.0.1:3012 \\
         --runtime-dir /tmp/mfe-nginx -o /tmp/mfe-nginx/nginx.conf
 """
 
@@ -34,8 +34,8 @@ class NginxConfig:
 
     edge_listen: str | None = None  # "80" or "127.0.0.1:8080"; None: no public server
     routers: Sequence[str] = ()  # upstream servers of the edge
-    subgraph_listen: str | None = None  # None: no internal subgraph balancer
-    subgraphs: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # The internal balancer: subgraph name → (its listen address, its replicas); empty: none.
+    subgraphs: Mapping[str, tuple[str, Sequence[str]]] = field(default_factory=dict)
     runtime_dir: str | None = None  # pid, logs and temp files here (local runs); None: defaults
     foreground: bool = False  # `daemon off;` in the file (the official image passes it itself)
     worker_processes: str = "auto"
@@ -64,32 +64,28 @@ def _upstream(name: str, servers: Sequence[str], config: NginxConfig) -> str:
     return "\n".join(lines)
 
 
-def _subgraph_location(name: str) -> str:
-    return (
-        f"        location /{name}/ {{\n"
-        f"            proxy_set_header X-Request-ID $http_x_request_id;\n"
-        f"            proxy_pass http://mfe_{name}/;\n"
-        f"        }}"
-    )
-
-
 def render(config: NginxConfig) -> str:
-    if config.edge_listen is None and config.subgraph_listen is None:
+    if config.edge_listen is None and not config.subgraphs:
         raise ValueError("nothing to serve: give an edge and/or a subgraph listener")
     if config.edge_listen is not None and not config.routers:
         raise ValueError("the edge needs at least one router")
     template = TEMPLATE.read_text()
-    enabled = {
-        "edge": config.edge_listen is not None,
-        "subgraphs": config.subgraph_listen is not None,
-    }
-    template = _SECTION.sub(lambda m: m.group(2) if enabled[m.group(1)] else "", template)
+
+    def section(match: re.Match[str]) -> str:
+        body = match.group(2)
+        if match.group(1) == "edge":
+            return body if config.edge_listen is not None else ""
+        return "".join(  # one server per subgraph
+            body.replace("{{SUBGRAPH_NAME}}", name).replace("{{SUBGRAPH_LISTEN}}", listen)
+            for name, (listen, _) in config.subgraphs.items()
+        )
+
+    template = _SECTION.sub(section, template)
 
     upstreams: list[str] = []
     if config.edge_listen is not None:
         upstreams.append(_upstream(EDGE_UPSTREAM, config.routers, config))
-    if config.subgraph_listen is not None:
-        upstreams += [_upstream(f"mfe_{n}", s, config) for n, s in config.subgraphs.items()]
+    upstreams += [_upstream(f"mfe_{n}", s, config) for n, (_, s) in config.subgraphs.items()]
 
     run = config.runtime_dir
     temp_paths = ""
@@ -113,8 +109,6 @@ def render(config: NginxConfig) -> str:
         "EDGE_EXTRA_HEADERS": "\n".join(
             f"        proxy_set_header {k} {v};" for k, v in config.edge_headers.items()
         ),
-        "SUBGRAPH_LISTEN": config.subgraph_listen or "",
-        "SUBGRAPH_LOCATIONS": "\n".join(_subgraph_location(n) for n in config.subgraphs),
         "REUSEPORT": " reuseport" if config.reuseport else "",
         "BODY_LIMIT": config.body_limit,
         "UPLOAD_LIMIT": config.upload_limit,
@@ -129,18 +123,21 @@ def compose_configs() -> dict[Path, str]:
         DEPLOY / "nginx.conf": render(NginxConfig(edge_listen="80", routers=COMPOSE_ROUTERS)),
         DEPLOY / "nginx-subgraphs.conf": render(
             NginxConfig(
-                subgraph_listen="8080",
-                subgraphs={name: [f"{name}:{port}"] for name, port in COMPOSE_SUBGRAPHS.items()},
+                subgraphs={
+                    name: (str(port), [f"{name}:{port}"])
+                    for name, port in COMPOSE_SUBGRAPHS.items()
+                }
             )
         ),
     }
 
 
-def _subgraph_arg(value: str) -> tuple[str, list[str]]:
-    name, _, servers = value.partition("=")
-    if not name or not servers:
-        raise argparse.ArgumentTypeError("use NAME=HOST:PORT[,HOST:PORT…]")
-    return name, [s.strip() for s in servers.split(",") if s.strip()]
+def _subgraph_arg(value: str) -> tuple[str, tuple[str, list[str]]]:
+    target, _, servers = value.partition("=")
+    name, _, listen = target.partition("@")
+    if not name or not listen or not servers:
+        raise argparse.ArgumentTypeError("use NAME@LISTEN=HOST:PORT[,HOST:PORT…]")
+    return name, (listen, [s.strip() for s in servers.split(",") if s.strip()])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -148,7 +145,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--compose", action="store_true", help="rewrite the committed files")
     parser.add_argument("--edge-listen")
     parser.add_argument("--router", action="append", default=[])
-    parser.add_argument("--subgraph-listen")
     parser.add_argument("--subgraph", action="append", default=[], type=_subgraph_arg)
     parser.add_argument("--runtime-dir")
     parser.add_argument("--foreground", action="store_true")
@@ -163,7 +159,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         NginxConfig(
             edge_listen=args.edge_listen,
             routers=args.router,
-            subgraph_listen=args.subgraph_listen,
             subgraphs=dict(args.subgraph),
             runtime_dir=args.runtime_dir,
             foreground=args.foreground,

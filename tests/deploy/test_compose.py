@@ -167,11 +167,12 @@ def test_nginx_config_shape() -> None:
     inner = (ROOT / "deploy" / "nginx-subgraphs.conf").read_text()
     for name, port in COMPOSE_SUBGRAPHS.items():
         assert f"server {name}:{port} " in inner
-        assert f"location /{name}/ {{" in inner
+        assert f"listen {port};" in inner
     supergraph = yaml.safe_load((ROOT / "deploy" / "supergraph.compose.yaml").read_text())
     assert set(supergraph["subgraphs"]) == set(COMPOSE_SUBGRAPHS)
     for name, entry in supergraph["subgraphs"].items():
-        assert entry["routing_url"] == f"http://nginx-subgraphs:8080/{name}/graphql"
+        port = COMPOSE_SUBGRAPHS[name]
+        assert entry["routing_url"] == f"http://nginx-subgraphs:{port}/graphql"
     repository_config = ROOT / "supergraph.yaml"
     if repository_config.exists():
         names = set(yaml.safe_load(repository_config.read_text())["subgraphs"])
@@ -182,8 +183,10 @@ def test_nginx_accepts_a_rendered_local_config(nginx_binary: Path, tmp_path: Pat
     config = NginxConfig(
         edge_listen=f"127.0.0.1:{free_port()}",
         routers=["127.0.0.1:1", "127.0.0.1:2"],
-        subgraph_listen=f"127.0.0.1:{free_port()}",
-        subgraphs={"auth": ["127.0.0.1:3"], "payments": ["127.0.0.1:4", "127.0.0.1:5"]},
+        subgraphs={
+            "auth": (f"127.0.0.1:{free_port()}", ["127.0.0.1:3"]),
+            "payments": (f"127.0.0.1:{free_port()}", ["127.0.0.1:4", "127.0.0.1:5"]),
+        },
         runtime_dir=str(tmp_path),
         foreground=True,
         proxy_bind="127.0.0.2",
