@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
@@ -35,6 +39,9 @@ class RecordingApp:
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if scope["path"] == "/health":
+            await self.app(scope, receive, send)
+            return
         if headers.get("x-router-secret") != SECRET:
             await send({"type": "http.response.start", "status": 403, "headers": []})
             await send({"type": "http.response.body", "body": b"forbidden"})
@@ -46,7 +53,7 @@ class RecordingApp:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body:
+        if body and scope["path"] == "/graphql":
             self.requests.append(json.loads(body))
             self.headers.append(headers)
         sent = False
@@ -68,8 +75,62 @@ class RecordingApp:
         self.headers.clear()
 
 
+def _rest_app(name: str) -> Starlette:
+    """A few REST routes like the domain subgraphs serve under ``/api/<name>/``."""
+
+    async def echo(request: Request) -> JSONResponse:
+        content_type = request.headers.get("content-type", "")
+        received: dict[str, Any] = {}
+        if content_type.startswith("multipart/"):
+            form = await request.form()
+            for key, value in form.multi_items():
+                if hasattr(value, "read"):
+                    data = await value.read()
+                    received[key] = {"filename": value.filename, "size": len(data)}
+                else:
+                    received[key] = value
+        elif content_type.startswith("application/json"):
+            received = await request.json()
+        return JSONResponse(
+            {
+                "success": True,
+                "data": {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "query": request.url.query,
+                    "received": received,
+                    "headers": {k: v for k, v in request.headers.items()},
+                },
+            },
+            status_code=201 if request.method == "POST" else 200,
+        )
+
+    async def openapi(_: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": name, "version": "1"},
+                "paths": {f"/api/{name}/echo": {"get": {"responses": {"200": {}}}}},
+                "components": {"schemas": {f"{name.title()}Echo": {"type": "object"}}},
+            }
+        )
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route(f"/api/{name}/openapi.json", openapi),
+            Route(f"/api/{name}/echo", echo, methods=["GET", "POST", "PUT", "DELETE"]),
+            Route(f"/api/v1/{name}/echo", echo, methods=["GET", "POST", "PUT", "DELETE"]),
+            Route("/graphql", GraphQL(SCHEMAS[name]), methods=["GET", "POST"]),
+        ]
+    )
+
+
 def make_apps() -> dict[str, RecordingApp]:
-    return {name: RecordingApp(name, GraphQL(schema)) for name, schema in SCHEMAS.items()}
+    return {name: RecordingApp(name, _rest_app(name)) for name in SCHEMAS}
 
 
 def transports(apps: dict[str, RecordingApp]) -> dict[str, httpx.AsyncBaseTransport]:
