@@ -113,7 +113,7 @@ def up(
         migrate_database()
         if seed_demo and not settings.is_production and not asyncio.run(has_users(settings)):
             asyncio.run(seed_demo_users(settings))
-        services = [
+        subgraphs = [
             Service(
                 spec.name,
                 mfe_command("subgraph", spec.name, "--host", host),
@@ -121,7 +121,6 @@ def up(
             )
             for spec in SUBGRAPHS
         ]
-        services.extend(_platform_services(host, settings.api_port))
 
         def announce() -> None:
             base = f"http://{host}:{settings.api_port}"
@@ -137,24 +136,19 @@ def up(
                     typer.echo(f"    {demo.role.value:<9} {demo.email:<24} {demo.password}")
             typer.echo("Press Ctrl-C to stop.")
 
-        raise typer.Exit(run_until_interrupted(services, announce))
-
-
-def _platform_services(host: str, port: int) -> list[Service]:
-    """The router in front of the subgraphs."""
-    return [
-        Service(
+        router = Service(
             "router",
-            mfe_command("router", "--host", host, "--port", str(port)),
-            f"http://{host}:{port}/health",
+            mfe_command("router", "--host", host, "--port", str(settings.api_port)),
+            f"http://{host}:{settings.api_port}/health",
         )
-    ]
+        raise typer.Exit(run_until_interrupted([subgraphs, [router]], announce))
 
 
 @app.command()
 def router(
     supergraph: Annotated[
-        Path | None, typer.Option(help="A supergraph SDL composed elsewhere")
+        Path | None,
+        typer.Option(help="A supergraph SDL composed elsewhere, or a supergraph.yaml"),
     ] = None,
     port: Annotated[int | None, typer.Option(help="Default: API_PORT (3000)")] = None,
     host: str = "127.0.0.1",
@@ -163,7 +157,8 @@ def router(
     from router.serve import run_router
 
     configure_logging()
-    run_router(host, port or get_settings().api_port, str(supergraph) if supergraph else None)
+    source = supergraph or ROOT / "supergraph.yaml"
+    run_router(host, port or get_settings().api_port, str(source))
 
 
 if __name__ == "__main__":

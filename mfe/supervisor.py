@@ -68,8 +68,10 @@ def stop_all(services: list[Service], grace_seconds: float = 10.0) -> None:
             service.process.wait()
 
 
-def run_until_interrupted(services: list[Service], on_ready: object = None) -> int:
-    """Start every service, wait until healthy, then until Ctrl-C/SIGTERM or a child dies."""
+def run_until_interrupted(stages: list[list[Service]], on_ready: object = None) -> int:
+    """Start each stage once the one before is healthy (subgraphs before the router that
+    composes them), then run until Ctrl-C/SIGTERM or until a child dies."""
+    services = [service for stage in stages for service in stage]
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -78,9 +80,10 @@ def run_until_interrupted(services: list[Service], on_ready: object = None) -> i
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for service in services:
-            service.start()
-        wait_healthy(services)
+        for stage in stages:
+            for service in stage:
+                service.start()
+            wait_healthy(stage)
         if callable(on_ready):
             on_ready()
         while not stopping:

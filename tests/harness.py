@@ -120,7 +120,7 @@ class Platform:
         return self.start(name, "subgraph", name, port=port)
 
     def router(self, supergraph_config: Path, port: int | None = None) -> RunningProcess:
-        return self.start("router", "router", "--config", str(supergraph_config), port=port)
+        return self.start("router", "router", "--supergraph", str(supergraph_config), port=port)
 
     def stop_all(self) -> None:
         for running in reversed(self.processes):
