@@ -34,6 +34,7 @@ from router.edge.limits import GraphQLLimits, make_limit_check
 from router.edge.metrics import RouterMetrics
 from router.edge.openapi import SWAGGER_HTML, OpenAPIAggregator
 from router.edge.ratelimit import RateLimiter, RateLimits
+from router.edge.redis_guard import RedisGuard
 from router.edge.rest import domain_of, forward
 from router.gateway import Gateway
 from router.planner.planner import OperationError
@@ -61,6 +62,7 @@ class RouterState:
     metrics: RouterMetrics
     openapi: OpenAPIAggregator
     redis: Redis | None
+    redis_guard: RedisGuard
 
 
 def _json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -95,16 +97,18 @@ def _build_state(
         extra_urls={c.name: c.routing_url for c in composed.configured},
     )
     metrics = RouterMetrics()
+    guard = RedisGuard()
     names = sorted(gateway.clients.urls)
     return RouterState(
         settings=settings,
         composed=composed,
         gateway=gateway,
-        limiter=RateLimiter(redis, rate_limits, metrics.rate_limit_failures),
+        limiter=RateLimiter(redis, rate_limits, metrics.rate_limit_failures, guard),
         limits=limits,
         metrics=metrics,
         openapi=OpenAPIAggregator(gateway.clients, names),
         redis=redis,
+        redis_guard=guard,
     )
 
 
@@ -115,7 +119,7 @@ def _state(request: Request) -> RouterState:
 
 async def _admit(request: Request, state: RouterState) -> dict[str, str]:
     """Authenticate and rate-limit; returns RateLimit-* headers; raises :class:`AppError`."""
-    claims = await authenticate(request, state.settings, state.redis)
+    claims = await authenticate(request, state.settings, state.redis, state.redis_guard)
     ip = request_client_ip(request, state.settings.trusted_proxies)
     decision = await state.limiter.check(
         request.url.path, ip, str(claims.user_id) if claims else None

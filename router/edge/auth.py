@@ -7,33 +7,30 @@ about revocation the token is accepted (logged): subgraphs verify again.
 
 from __future__ import annotations
 
-import logging
-
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.requests import Request
 
+from router.edge.redis_guard import RedisGuard
 from shared.config import Settings
 from shared.errors import Unauthorized
 from shared.security.denylist import is_revoked
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
 
-log = logging.getLogger("router.edge.auth")
-
 
 async def authenticate(
-    request: Request, settings: Settings, redis: Redis | None
+    request: Request, settings: Settings, redis: Redis | None, guard: RedisGuard
 ) -> AccessClaims | None:
     """The verified claims, None for anonymous; raises :class:`Unauthorized`."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         return None
     claims = decode_access_token(token, settings)
-    if redis is not None:
+    if redis is not None and guard.is_available():
         try:
             revoked = await is_revoked(redis, claims)
         except (RedisError, OSError) as exc:
-            log.warning("deny-list unavailable, token accepted: %s", exc)
+            guard.failed(exc)
             revoked = False
         if revoked:
             raise Unauthorized("The access token has been revoked", code="TOKEN_REVOKED")

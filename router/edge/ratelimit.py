@@ -7,7 +7,6 @@ credential endpoints. If Redis fails the request is allowed (fail-open), logged 
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-log = logging.getLogger("router.edge.ratelimit")
+from router.edge.redis_guard import RedisGuard
 
 SENSITIVE_PATHS = (
     "/api/auth/login",
@@ -77,15 +76,21 @@ class Decision:
 class RateLimiter:
     """Checks and records requests against :class:`RateLimits`."""
 
-    def __init__(self, redis: Redis | None, limits: RateLimits, failures: Counter) -> None:
+    def __init__(
+        self, redis: Redis | None, limits: RateLimits, failures: Counter, guard: RedisGuard
+    ) -> None:
         self.redis = redis
         self.limits = limits
         self.failures = failures
+        self.guard = guard
         self._script = redis.register_script(_SCRIPT) if redis is not None else None
 
     async def check(self, path: str, client_ip: str, user_id: str | None) -> Decision | None:
         """The decision, or None when no limit applies (no Redis, or Redis failed)."""
         if self._script is None:
+            return None
+        if not self.guard.is_available():
+            self.failures.inc()
             return None
         window_ms = self.limits.window_seconds * 1000
         if path.rstrip("/") in SENSITIVE_PATHS:
@@ -100,7 +105,7 @@ class RateLimiter:
                 keys=[key], args=[now, window_ms, limit, f"{now}-{uuid.uuid4().hex[:8]}"]
             )
         except (RedisError, OSError) as exc:
-            log.warning("rate limiter unavailable, request allowed: %s", exc)
+            self.guard.failed(exc)
             self.failures.inc()
             return None
         reset = max(1, (int(float(oldest)) + window_ms - now + 999) // 1000)

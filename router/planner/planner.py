@@ -160,14 +160,23 @@ def _select_operation(
         for operation in operations:
             if operation.name and operation.name.value == operation_name:
                 return operation
-        raise OperationError([GraphQLError(f'Unknown operation named "{operation_name}".')])
+        raise OperationError(
+            [
+                GraphQLError(
+                    f'Unknown operation named "{operation_name}".',
+                    extensions={"code": "OPERATION_RESOLUTION_FAILURE"},
+                )
+            ]
+        )
     if len(operations) != 1:
         message = (
             "Must provide operation name if query contains multiple operations."
             if operations
             else "Must provide an operation."
         )
-        raise OperationError([GraphQLError(message)])
+        raise OperationError(
+            [GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})]
+        )
     return operations[0]
 
 

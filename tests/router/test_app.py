@@ -1,0 +1,288 @@
+"""The router app through HTTP: GraphQL endpoints, limits, edge headers, CORS, auth, REST."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from router.app import create_router_app
+from router.edge.limits import GraphQLLimits
+from router.supergraph.loader import load_supergraph
+from router.supergraph.source import ComposedSupergraph, SubgraphConfig
+from shared.config import Settings
+from shared.rbac import Role
+from shared.security.tokens import issue_access_token
+from tests.router.subgraphs.apps import SECRET, RecordingApp, transports
+
+ORIGIN = "http://localhost:9001"
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "app_env": "test",
+        "cors_origin": [ORIGIN],
+        "subgraph_secret": SECRET,
+        "redis_url": None,
+        "trusted_proxies": ["10.0.0.1"],
+        "max_body_bytes": 4096,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def make_app(
+    supergraph_sdl: str, apps: dict[str, RecordingApp], settings: Settings | None = None
+) -> Starlette:
+    composed = ComposedSupergraph(
+        load_supergraph(supergraph_sdl),
+        {},
+        [SubgraphConfig(n, f"http://{n}.test/graphql") for n in apps],
+    )
+    return create_router_app(
+        settings or make_settings(),
+        composed,
+        transports=transports(apps),
+        limits=GraphQLLimits(max_depth=15, max_aliases=100, max_batch=5),
+    )
+
+
+@pytest.fixture(scope="module")
+async def client(
+    supergraph_sdl: str, apps: dict[str, RecordingApp]
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = make_app(supergraph_sdl, apps)
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.1", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://router") as c:
+        yield c
+
+
+async def test_post_graphql_answers_a_federated_query(client: httpx.AsyncClient) -> None:
+    response = await client.post("/graphql", json={"query": "{ me { name reviews { body } } }"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "data": {"me": {"name": "Ada", "reviews": [{"body": "Solid"}, {"body": "Bright"}]}}
+    }
+
+
+async def test_get_graphql_runs_queries_and_refuses_mutations(client: httpx.AsyncClient) -> None:
+    ok = await client.get("/graphql", params={"query": "{ me { id } }"})
+    assert ok.json() == {"data": {"me": {"id": "1"}}}
+    refused = await client.get(
+        "/graphql", params={"query": 'mutation { rename(input: {id: "1", name: "x"}) { id } }'}
+    )
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "POST"
+
+
+async def test_graphiql_for_browsers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"accept": "text/html,application/json"})
+    assert response.status_code == 200
+    assert "isHeadersEditorEnabled: true" in response.text
+    assert "cdn.jsdelivr.net" in response.headers["content-security-policy"]
+
+
+async def test_forwarded_headers_reach_subgraphs(
+    client: httpx.AsyncClient, recorded: dict[str, RecordingApp]
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ me { id } }"},
+        headers={"x-request-id": "req-123", "x-forwarded-for": "203.0.113.9"},
+    )
+    assert response.headers["x-request-id"] == "req-123"
+    sent = recorded["users"].headers[0]
+    assert sent["x-request-id"] == "req-123"
+    assert sent["x-router-secret"] == SECRET
+    assert sent["x-forwarded-for"] == "203.0.113.9, 10.0.0.1"
+
+
+async def test_untrusted_peer_cannot_spoof_forwarded_for(
+    supergraph_sdl: str, apps: dict[str, RecordingApp], recorded: dict[str, RecordingApp]
+) -> None:
+    app = make_app(supergraph_sdl, apps)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://router") as c:
+        response = await c.post(
+            "/graphql", json={"query": "{ me { id } }"}, headers={"x-forwarded-for": "1.2.3.4"}
+        )
+    assert len(response.headers["x-request-id"]) == 32
+    assert recorded["users"].headers[0]["x-forwarded-for"] == "198.51.100.7"
+
+
+async def test_security_headers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "strict-transport-security" not in response.headers
+
+
+async def test_hsts_and_no_introspection_in_production(
+    supergraph_sdl: str, apps: dict[str, RecordingApp]
+) -> None:
+    settings = make_settings(
+        app_env="production", jwt_secret="j" * 40, subgraph_secret=SECRET + "x" * 32
+    )
+    app = make_app(supergraph_sdl, apps, settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://router"
+    ) as c:
+        response = await c.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+    assert "max-age=" in response.headers["strict-transport-security"]
+    assert response.status_code == 400
+    assert "introspection" in response.json()["errors"][0]["message"].lower()
+
+
+async def test_cors_preflight(client: httpx.AsyncClient) -> None:
+    response = await client.options(
+        "/graphql",
+        headers={
+            "origin": ORIGIN,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    denied = await client.options(
+        "/graphql",
+        headers={"origin": "http://evil.example", "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in denied.headers
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("{ me { " + "reviews { author { " * 8 + "id" + " } }" * 8 + " } }", "MAX_DEPTH_EXCEEDED"),
+        ("{ " + " ".join(f"a{i}: me {{ id }}" for i in range(101)) + " }", "MAX_ALIASES_EXCEEDED"),
+        ("{ me { " + "id " * 500 + "} }", "MAX_FIELDS_EXCEEDED"),
+        (
+            "query { ...F } fragment F on Query { "
+            + " ".join(f"a{i}: me {{ id }}" for i in range(60))
+            + " } query Other { me { id } }",
+            "OPERATION_RESOLUTION_FAILURE",
+        ),
+        (
+            "{ topProducts(first: 100) { reviews { author { reviews { product { reviews {"
+            " body } } } } } } }",
+            "COST_LIMIT_EXCEEDED",
+        ),
+        (
+            'mutation { a: rename(input: {id: "1", name: "a"}) { id } '
+            'b: rename(input: {id: "1", name: "b"}) { id } }',
+            "REPEATED_MUTATION",
+        ),
+    ],
+    ids=["depth-16", "aliases-101", "fields-500", "ambiguous", "cost", "repeated-mutation"],
+)
+async def test_limits_are_refused_naming_the_limit(
+    client: httpx.AsyncClient, query: str, code: str
+) -> None:
+    response = await client.post("/graphql", json={"query": query})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == code
+
+
+async def test_aliases_hidden_in_fragments_are_counted(client: httpx.AsyncClient) -> None:
+    query = "{ ...F } fragment F on Query { " + " ".join(
+        f"a{i}: me {{ id }}" for i in range(101)
+    ) + " }"
+    response = await client.post("/graphql", json={"query": query})
+    assert response.json()["errors"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
+
+
+async def test_batches(client: httpx.AsyncClient) -> None:
+    ok = await client.post("/graphql", json=[{"query": "{ me { id } }"}] * 2)
+    assert ok.json() == [{"data": {"me": {"id": "1"}}}] * 2
+    refused = await client.post("/graphql", json=[{"query": "{ me { id } }"}] * 10)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BATCH_LIMIT_EXCEEDED"
+
+
+async def test_body_limit(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", json={"query": "{ me { id } }", "pad": "x" * 5000}
+    )
+    assert response.status_code == 413
+
+
+async def test_invalid_token_is_refused_and_valid_token_forwarded(
+    client: httpx.AsyncClient, recorded: dict[str, RecordingApp]
+) -> None:
+    bad = await client.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={"authorization": "Bearer nope"}
+    )
+    assert bad.status_code == 401
+    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
+    token, _ = issue_access_token(
+        make_settings(), user_id=uuid.uuid4(), email="a@example.com", role=Role.CUSTOMER
+    )
+    good = await client.post(
+        "/graphql",
+        json={"query": "{ me { id } }"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert good.status_code == 200
+    assert recorded["users"].headers[-1]["authorization"] == f"Bearer {token}"
+
+
+async def test_rest_forwarding_json(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/users/echo?x=1", json={"hello": "world"}, headers={"x-request-id": "rest-1"}
+    )
+    assert response.status_code == 201
+    data = response.json()["data"]
+    assert data["received"] == {"hello": "world"}
+    assert data["query"] == "x=1"
+    assert data["headers"]["x-router-secret"] == SECRET
+    assert data["headers"]["x-request-id"] == "rest-1"
+    versioned = await client.get("/api/v1/products/echo")
+    assert versioned.json()["data"]["path"] == "/api/v1/products/echo"
+
+
+async def test_rest_forwarding_multipart(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/reviews/echo",
+        files={"upload": ("photo.png", b"\x89PNG" + b"0" * 10_000, "image/png")},
+        data={"caption": "hi"},
+    )
+    assert response.status_code == 201
+    assert response.json()["data"]["received"] == {
+        "upload": {"filename": "photo.png", "size": 10_004},
+        "caption": "hi",
+    }
+
+
+async def test_unknown_api_path_is_404_in_the_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/nowhere/thing")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == "NOT_FOUND"
+
+
+async def test_combined_openapi_and_docs(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/openapi.json")).json()
+    assert {"/api/users/echo", "/api/products/echo", "/api/reviews/echo"} <= set(
+        document["paths"]
+    )
+    assert "UsersEcho" in document["components"]["schemas"]
+    docs = await client.get("/api/docs")
+    assert "swagger-ui" in docs.text
+
+
+async def test_health_ready_metrics(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["subgraphs"] == {"products": "ok", "reviews": "ok", "users": "ok"}
+    metrics = await client.get("/metrics")
+    assert "router_http_requests_total" in metrics.text
