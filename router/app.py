@@ -345,7 +345,9 @@ def create_router_app(
         )
         for name, reason in composed.missing.items():
             log.warning("starting without subgraph %s: %s", name, reason)
-        client = redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
+        client = (
+            redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
+        )
         app.state.router = _build_state(settings, composed, transports, client, limits, rate_limits)
 
     routes = [
@@ -376,7 +378,9 @@ def create_router_app(
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     if isinstance(supergraph_source, ComposedSupergraph):
-        client = redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
+        client = (
+            redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
+        )
         app.state.router = _build_state(
             settings, supergraph_source, transports, client, limits, rate_limits
         )

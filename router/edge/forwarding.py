@@ -31,9 +31,7 @@ def forwarded_for(request: Request, trusted_proxies: Collection[str]) -> str:
 
 def subgraph_headers(request: Request, trusted_proxies: Collection[str]) -> dict[str, str]:
     """Authorization, X-Request-ID and X-Forwarded-For (the secret is added by the client)."""
-    headers = {
-        name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers
-    }
+    headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
     headers["x-request-id"] = request.scope.get("state", {}).get("request_id", "")
     headers["x-forwarded-for"] = forwarded_for(request, trusted_proxies)
     return headers

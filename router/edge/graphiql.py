@@ -13,7 +13,9 @@ GRAPHIQL_HTML = """<!doctype html>
 <script>
 const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
-  React.createElement(GraphiQL, { fetcher, isHeadersEditorEnabled: true, shouldPersistHeaders: true })
+  React.createElement(GraphiQL, {
+    fetcher, isHeadersEditorEnabled: true, shouldPersistHeaders: true
+  })
 );
 </script></body></html>"""
 

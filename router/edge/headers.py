@@ -13,14 +13,17 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 UI_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://cdn.jsdelivr.net; font-src 'self' data: https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://cdn.jsdelivr.net; "
+    "font-src 'self' data: https://cdn.jsdelivr.net; "
     "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'"
 )
 
 
 def _valid_request_id(value: str | None) -> bool:
-    return bool(value) and len(value or "") <= 128 and all(
-        c.isalnum() or c in "-_." for c in value or ""
+    return (
+        bool(value)
+        and len(value or "") <= 128
+        and all(c.isalnum() or c in "-_." for c in value or "")
     )
 
 
@@ -39,7 +42,7 @@ class EdgeHeadersMiddleware:
         incoming = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), None
         )
-        request_id = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
+        request_id = incoming if incoming and _valid_request_id(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_headers(message: Message) -> None:

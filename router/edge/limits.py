@@ -20,12 +20,14 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    is_output_type,
 )
 from graphql.type.definition import GraphQLInterfaceType
 
@@ -85,20 +87,21 @@ class _Walker:
                 name = node.name.value
                 fragment = self.fragments.get(name)
                 if fragment is not None and name not in visiting:
-                    condition = self.schema.get_type(fragment.type_condition.name.value)
-                    cost += self.walk(
-                        fragment.selection_set, condition, depth, visiting | {name}  # type: ignore[arg-type]
-                    )
-            else:
-                condition = (
-                    self.schema.get_type(node.type_condition.name.value)
-                    if node.type_condition
-                    else parent
-                )
-                cost += self.walk(node.selection_set, condition, depth, visiting)  # type: ignore[arg-type]
+                    condition = self._condition(fragment.type_condition.name.value, parent)
+                    cost += self.walk(fragment.selection_set, condition, depth, visiting | {name})
+            elif isinstance(node, InlineFragmentNode):
+                condition_name = node.type_condition.name.value if node.type_condition else None
+                condition = self._condition(condition_name, parent)
+                cost += self.walk(node.selection_set, condition, depth, visiting)
             if self._exceeded():
                 return cost
         return cost
+
+    def _condition(
+        self, name: str | None, parent: GraphQLOutputType | None
+    ) -> GraphQLOutputType | None:
+        found = self.schema.get_type(name) if name else parent
+        return found if is_output_type(found) else None
 
     def _exceeded(self) -> bool:
         counts, limits = self.counts, self.limits
@@ -164,7 +167,11 @@ def make_limit_check(
         counts = walker.counts
         root_fields = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
         if counts.depth > limits.max_depth:
-            return [_limit_error("MAX_DEPTH_EXCEEDED", f"Query depth exceeds max_depth {limits.max_depth}")]
+            return [
+                _limit_error(
+                    "MAX_DEPTH_EXCEEDED", f"Query depth exceeds max_depth {limits.max_depth}"
+                )
+            ]
         if counts.aliases > limits.max_aliases:
             return [
                 _limit_error(

@@ -57,9 +57,7 @@ async def forward(
     upstream = await client.send(
         client.build_request(request.method, url, headers=headers, content=body), stream=True
     )
-    response_headers = {
-        k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP
-    }
+    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
     return StreamingResponse(
         upstream.aiter_raw(),
         status_code=upstream.status_code,

@@ -19,7 +19,7 @@ from graphql import (
 from router.executor.clients import SubgraphClients, SubgraphUnavailable
 from router.executor.merge import collect_entities, deep_merge, representation
 from router.executor.project import project_response
-from router.planner.plan import FetchNode, QueryPlan
+from router.planner.plan import FetchNode, QueryPlan, SField
 from router.planner.planner import PreparedOperation
 from router.supergraph.model import Supergraph
 
@@ -87,7 +87,9 @@ class Executor:
         return response
 
     async def _run_node(self, node: FetchNode, run: _Run) -> None:
-        has_data = await (self._run_entity(node, run) if node.is_entity else self._run_root(node, run))
+        has_data = await (
+            self._run_entity(node, run) if node.is_entity else self._run_root(node, run)
+        )
         if has_data and node.children:
             await asyncio.gather(*(self._run_node(child, run) for child in node.children))
 
@@ -141,7 +143,7 @@ class Executor:
             )
         except SubgraphUnavailable as exc:
             first_field = next(iter(node.entity_types.values()))
-            keys = [i.key for i in first_field if getattr(i, "key", "__typename") != "__typename"]
+            keys = [i.key for i in first_field if isinstance(i, SField) and i.key != "__typename"]
             first_path = targets[0][0][1]
             run.errors.append(_unavailable(exc, [*first_path, *keys[:1]]))
             return False
@@ -177,7 +179,11 @@ class Executor:
         ]
         document = prepared.document.__class__(
             definitions=(
-                *(d for d in prepared.document.definitions if d is not operation and not isinstance(d, OperationDefinitionNode)),
+                *(
+                    d
+                    for d in prepared.document.definitions
+                    if d is not operation and not isinstance(d, OperationDefinitionNode)
+                ),
                 OperationDefinitionNode(
                     operation=operation.operation,
                     name=operation.name,
@@ -192,4 +198,4 @@ class Executor:
         if result.data:
             run.data.update(result.data)
         for error in result.errors or ():
-            run.errors.append(error.formatted)
+            run.errors.append(dict(error.formatted))

@@ -66,11 +66,7 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
         existing = target.get(key)
         if isinstance(existing, dict) and isinstance(value, dict):
             deep_merge(existing, value)
-        elif (
-            isinstance(existing, list)
-            and isinstance(value, list)
-            and len(existing) == len(value)
-        ):
+        elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
             _merge_lists(existing, value)
         else:
             target[key] = value

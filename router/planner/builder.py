@@ -270,7 +270,9 @@ class PlanBuilder:
             child.entity_types.setdefault(meta.name, []).extend(planned)
             child.requirements.setdefault(meta.name, representation)
 
-    def _requirement_fields(self, meta: TypeMeta, target: str, fields: list[NField]) -> list[NField]:
+    def _requirement_fields(
+        self, meta: TypeMeta, target: str, fields: list[NField]
+    ) -> list[NField]:
         selection_sets = []
         for f in fields:
             field_meta = meta.fields.get(f.name)
@@ -291,13 +293,9 @@ class PlanBuilder:
     ) -> str:
         for key in meta.keys.get(target, []):
             names = [
-                n.name.value
-                for n in parse_field_set(key).selections
-                if isinstance(n, FieldNode)
+                n.name.value for n in parse_field_set(key).selections if isinstance(n, FieldNode)
             ]
-            if all(
-                meta.can_provide_key_field(n, graph) or n in (provided or {}) for n in names
-            ):
+            if all(meta.can_provide_key_field(n, graph) or n in (provided or {}) for n in names):
                 return key
         raise PlanningError(
             f'Subgraph "{graph}" cannot reach type "{meta.name}" in "{target}": '
@@ -328,10 +326,14 @@ class PlanBuilder:
             local_ok = meta.is_resolvable(required.name, graph) or meta.can_provide_key_field(
                 required.name, graph
             )
-            if required.selections is None and existing is not None:
-                if existing.name == required.name and not existing.arguments:
-                    out.append(Requirement(required.name, required.name))
-                    continue
+            if (
+                required.selections is None
+                and existing is not None
+                and existing.name == required.name
+                and not existing.arguments
+            ):
+                out.append(Requirement(required.name, required.name))
+                continue
             key = required.name if existing is None else INTERNAL_PREFIX + required.name
             if not local_ok and required.name not in (provided or {}):
                 # Supplied by another entity fetch at the same path (a @requires chain).
@@ -373,7 +375,7 @@ class PlanBuilder:
             body: list[SItem] = [
                 SFragment(type_name, items) for type_name, items in node.entity_types.items()
             ]
-            selections = [
+            selections: list[SItem] = [
                 SField(
                     "_entities",
                     "_entities",

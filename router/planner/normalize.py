@@ -83,14 +83,16 @@ def conditional_variables(selection_set: SelectionSetNode, fragments: Any) -> se
         for node in selections.selections:
             for directive in node.directives or ():
                 for argument in directive.arguments or ():
-                    if isinstance(argument.value, VariableNode):
-                        if directive.name.value in ("skip", "include"):
-                            found.add(argument.value.name.value)
+                    if isinstance(argument.value, VariableNode) and directive.name.value in (
+                        "skip",
+                        "include",
+                    ):
+                        found.add(argument.value.name.value)
             if isinstance(node, FragmentSpreadNode):
                 if node.name.value not in seen and node.name.value in fragments:
                     seen.add(node.name.value)
                     visit(fragments[node.name.value].selection_set)
-            elif node.selection_set is not None:
+            elif isinstance(node, FieldNode | InlineFragmentNode) and node.selection_set:
                 visit(node.selection_set)
 
     visit(selection_set)
@@ -126,6 +128,7 @@ class Normalizer:
     ) -> None:
         for selection_set in selection_sets:
             for node in selection_set.selections:
+                assert isinstance(node, FieldNode | InlineFragmentNode | FragmentSpreadNode)
                 if not _is_included(node, self.variables):
                     continue
                 if isinstance(node, FieldNode):

@@ -184,4 +184,6 @@ def _coded(error: GraphQLError, code: str) -> GraphQLError:
     """``error`` with ``extensions.code`` set (kept when it already has one)."""
     extensions = dict(error.extensions or {})
     extensions.setdefault("code", code)
-    return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None, extensions)
+    return GraphQLError(
+        error.message, error.nodes, error.source, error.positions, None, None, extensions
+    )

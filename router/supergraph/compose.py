@@ -44,6 +44,7 @@ def _merge_output_types(a: TypeNode, b: TypeNode) -> TypeNode | None:
     else:
         return None
     if isinstance(a, NonNullTypeNode) and isinstance(b, NonNullTypeNode):
+        assert isinstance(merged, NamedTypeNode | ListTypeNode)
         return NonNullTypeNode(type=merged)
     return merged
 
@@ -321,7 +322,9 @@ class _Composer:
 
     def _merge_arguments(self, coordinate: str, defs: list[SubgraphField]) -> list[object]:
         names = [a.name.value for a in defs[0].arguments]
-        common = [n for n in names if all(any(a.name.value == n for a in f.arguments) for f in defs)]
+        common = [
+            n for n in names if all(any(a.name.value == n for a in f.arguments) for f in defs)
+        ]
         for sub_field in defs:
             for argument in sub_field.arguments:
                 if argument.name.value not in common and isinstance(argument.type, NonNullTypeNode):

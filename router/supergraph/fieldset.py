@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode, parse
+from graphql import (
+    FieldNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+)
 
 
 @lru_cache(maxsize=1024)
@@ -24,7 +30,7 @@ def top_level_fields(field_set: str) -> list[str]:
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 names.append(selection.name.value)
-            elif selection.selection_set is not None:
+            elif isinstance(selection, InlineFragmentNode):
                 visit(selection.selection_set)
 
     visit(parse_field_set(field_set))

@@ -171,9 +171,7 @@ def _read_types(
     return types
 
 
-def _read_field(
-    name: str, directives: Any, join: str, enum_to_name: dict[str, str]
-) -> FieldMeta:
+def _read_field(name: str, directives: Any, join: str, enum_to_name: dict[str, str]) -> FieldMeta:
     meta = FieldMeta(name=name)
     for directive in directives:
         if directive.name.value != f"{join}__field":
@@ -203,9 +201,7 @@ def _strip(node: Any, names: _SpecNames, keep_inaccessible: bool) -> Any:
     """A copy of ``node`` without spec directives, and without inaccessible children."""
     changes: dict[str, Any] = {}
     if getattr(node, "directives", None):
-        changes["directives"] = tuple(
-            d for d in node.directives if d.name.value in KEPT_DIRECTIVES
-        )
+        changes["directives"] = tuple(d for d in node.directives if d.name.value in KEPT_DIRECTIVES)
     for attr in ("fields", "values", "arguments"):
         children = getattr(node, attr, None)
         if children:

@@ -10,7 +10,7 @@ from graphql import ConstDirectiveNode, InputValueDefinitionNode, TypeNode, Valu
 
 from router.supergraph.subgraph import DEFAULT_ROOTS, SubgraphEnumValue, TypeKind
 
-JOIN_DEFINITIONS = '''directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION
+JOIN_DEFINITIONS = """directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION
 
 directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
 
@@ -25,7 +25,7 @@ directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boole
 directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
 
 directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
-'''  # noqa: E501
+"""  # noqa: E501
 
 INACCESSIBLE_DEFINITION = (
     "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
@@ -37,7 +37,7 @@ TAG_DEFINITION = (
     "SCHEMA\n"
 )
 
-SPEC_TYPES = '''input join__ContextArgument {
+SPEC_TYPES = """input join__ContextArgument {
   name: String!
   type: String!
   context: String!
@@ -49,7 +49,7 @@ scalar join__DirectiveArguments
 scalar join__FieldSet
 
 scalar join__FieldValue
-'''
+"""
 
 LINK_TYPES = '''scalar link__Import
 
@@ -182,8 +182,12 @@ def _print_type(merged: MergedType) -> str:
     if merged.interfaces:
         head += " implements " + " & ".join(merged.interfaces)
     marks = [_join_type(j) for j in merged.join_types]
-    marks += [f"@join__implements(graph: {g}, interface: {_quote(i)})" for g, i in merged.implements]
-    marks += [f"@join__unionMember(graph: {g}, member: {_quote(m)})" for g, m in merged.union_members]
+    marks += [
+        f"@join__implements(graph: {g}, interface: {_quote(i)})" for g, i in merged.implements
+    ]
+    marks += [
+        f"@join__unionMember(graph: {g}, member: {_quote(m)})" for g, m in merged.union_members
+    ]
     directives = "".join(f"\n  {m}" for m in marks) + _marks(merged.inaccessible, merged.tags)
     text = _description(merged.description, "") + head + directives
     if merged.kind == "union":
@@ -224,10 +228,14 @@ def print_supergraph(
         definitions += "\n" + INACCESSIBLE_DEFINITION
     if uses_tag:
         definitions += "\n" + TAG_DEFINITION
-    graph_enum = "enum join__Graph\n{\n" + "\n".join(
-        f"  {enum} @join__graph(name: {_quote(name)}, url: {_quote(url)})"
-        for enum, name, url in graphs
-    ) + "\n}\n"
+    graph_enum = (
+        "enum join__Graph\n{\n"
+        + "\n".join(
+            f"  {enum} @join__graph(name: {_quote(name)}, url: {_quote(url)})"
+            for enum, name, url in graphs
+        )
+        + "\n}\n"
+    )
     blocks = [schema, definitions, SPEC_TYPES, graph_enum, LINK_TYPES]
     blocks += [_print_type(t) for t in types]
     return "\n".join(blocks)

@@ -79,14 +79,14 @@ async def fetch_sdl(
     config: SubgraphConfig,
     secret: str | None,
     transport: httpx.AsyncBaseTransport | None = None,
-    timeout: float = 5.0,
+    timeout_seconds: float = 5.0,
 ) -> str:
     """The subgraph's SDL from its file or from ``_service { sdl }``."""
     if config.schema_file is not None:
         return config.schema_file.read_text()
     url = config.subgraph_url or config.routing_url
     headers = {ROUTER_SECRET_HEADER: secret} if secret else {}
-    async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
+    async with httpx.AsyncClient(transport=transport, timeout=timeout_seconds) as client:
         response = await client.post(url, json={"query": SDL_QUERY}, headers=headers)
     if response.status_code != 200:
         raise SupergraphError(f"{url} answered HTTP {response.status_code}")
@@ -133,7 +133,7 @@ async def load_source(
         sdl, missing = await compose_from_config(configs, secret, transports)
         return ComposedSupergraph(load_supergraph(sdl), missing, configs)
     try:
-        sdl = path.read_text()
+        sdl = path.read_text()  # noqa: ASYNC240 - read once at startup, before serving
     except OSError as exc:
         raise SupergraphError(f"cannot read supergraph SDL {path}: {exc}") from exc
     supergraph = load_supergraph(sdl)

@@ -269,9 +269,9 @@ def _read_type(target: SubgraphType, node: TypeNodes, names: _DirectiveNames) ->
     description = getattr(node, "description", None)
     if description is not None:
         target.description = description.value
-    is_extension = isinstance(
-        node, ObjectTypeExtensionNode | InterfaceTypeExtensionNode
-    ) or any(names.canonical(d) == "extends" for d in node.directives or ())
+    is_extension = isinstance(node, ObjectTypeExtensionNode | InterfaceTypeExtensionNode) or any(
+        names.canonical(d) == "extends" for d in node.directives or ()
+    )
     for directive in node.directives or ():
         canonical = names.canonical(directive)
         args = _args(directive)
@@ -289,8 +289,12 @@ def _read_type(target: SubgraphType, node: TypeNodes, names: _DirectiveNames) ->
             target.tags.append(_string(args.get("name")) or "")
     if is_extension and target.keys:
         target.extension = True
-    if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode) or isinstance(
-        node, InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode
+    if isinstance(
+        node,
+        ObjectTypeDefinitionNode
+        | ObjectTypeExtensionNode
+        | InterfaceTypeDefinitionNode
+        | InterfaceTypeExtensionNode,
     ):
         target.interfaces.extend(i.name.value for i in node.interfaces or ())
         for field_node in node.fields or ():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from router.gateway import Gateway
-from router.supergraph.source import SubgraphConfig, compose_from_config
 from router.supergraph.loader import load_supergraph
+from router.supergraph.source import SubgraphConfig, compose_from_config
 from tests.router.subgraphs.apps import SECRET, RecordingApp, make_apps, transports, url
 
 
@@ -27,9 +27,7 @@ async def supergraph_sdl(apps: dict[str, RecordingApp]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def gateway(
-    apps: dict[str, RecordingApp], supergraph_sdl: str
-) -> AsyncIterator[Gateway]:
+async def gateway(apps: dict[str, RecordingApp], supergraph_sdl: str) -> AsyncIterator[Gateway]:
     gw = Gateway(load_supergraph(supergraph_sdl), SECRET, transports=transports(apps))
     yield gw
     await gw.aclose()

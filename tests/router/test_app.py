@@ -192,9 +192,11 @@ async def test_limits_are_refused_naming_the_limit(
 
 
 async def test_aliases_hidden_in_fragments_are_counted(client: httpx.AsyncClient) -> None:
-    query = "{ ...F } fragment F on Query { " + " ".join(
-        f"a{i}: me {{ id }}" for i in range(101)
-    ) + " }"
+    query = (
+        "{ ...F } fragment F on Query { "
+        + " ".join(f"a{i}: me {{ id }}" for i in range(101))
+        + " }"
+    )
     response = await client.post("/graphql", json={"query": query})
     assert response.json()["errors"][0]["extensions"]["code"] == "MAX_ALIASES_EXCEEDED"
 
@@ -208,9 +210,7 @@ async def test_batches(client: httpx.AsyncClient) -> None:
 
 
 async def test_body_limit(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/graphql", json={"query": "{ me { id } }", "pad": "x" * 5000}
-    )
+    response = await client.post("/graphql", json={"query": "{ me { id } }", "pad": "x" * 5000})
     assert response.status_code == 413
 
 
@@ -271,9 +271,7 @@ async def test_unknown_api_path_is_404_in_the_envelope(client: httpx.AsyncClient
 
 async def test_combined_openapi_and_docs(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/openapi.json")).json()
-    assert {"/api/users/echo", "/api/products/echo", "/api/reviews/echo"} <= set(
-        document["paths"]
-    )
+    assert {"/api/users/echo", "/api/products/echo", "/api/reviews/echo"} <= set(document["paths"])
     assert "UsersEcho" in document["components"]["schemas"]
     docs = await client.get("/api/docs")
     assert "swagger-ui" in docs.text

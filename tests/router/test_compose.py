@@ -58,8 +58,10 @@ def test_non_shareable_field_in_two_subgraphs_is_an_error() -> None:
 
 def test_shareable_field_in_two_subgraphs_composes() -> None:
     sdl = _compose(
-        a=FED2 + 'type Query { a: T } type T @key(fields: "id") { id: ID! name: String @shareable }',
-        b=FED2 + 'type Query { b: T } type T @key(fields: "id") { id: ID! name: String @shareable }',
+        a=FED2
+        + 'type Query { a: T } type T @key(fields: "id") { id: ID! name: String @shareable }',
+        b=FED2
+        + 'type Query { b: T } type T @key(fields: "id") { id: ID! name: String @shareable }',
     )
     assert "name: String\n" in sdl
 
@@ -156,7 +158,7 @@ def test_supergraph_composed_elsewhere_loads() -> None:
 
 
 async def test_supergraph_yaml_with_file_schemas(tmp_path: Path) -> None:
-    (tmp_path / "a.graphql").write_text(FED2 + 'type Query { hello: String }')
+    (tmp_path / "a.graphql").write_text(FED2 + "type Query { hello: String }")
     (tmp_path / "supergraph.yaml").write_text(
         "federation_version: =2.11.0\nsubgraphs:\n  a:\n    routing_url: http://a/graphql\n"
         "    schema:\n      file: a.graphql\n  gone:\n    routing_url: http://127.0.0.1:9/graphql\n"

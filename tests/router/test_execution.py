@@ -101,9 +101,11 @@ async def test_union_with_entity_fields_on_one_member(gateway: Gateway) -> None:
     assert result == {
         "data": {
             "search": [
-                {"__typename": "Product", "name": "Chair", "reviews": [
-                    {"body": "Wobbly"}, {"body": "Comfy"}
-                ]},
+                {
+                    "__typename": "Product",
+                    "name": "Chair",
+                    "reviews": [{"body": "Wobbly"}, {"body": "Comfy"}],
+                },
                 {"__typename": "Category", "title": "Furniture"},
                 {"__typename": "Category", "title": "Lighting"},
             ]
@@ -194,7 +196,7 @@ async def test_non_null_violation_propagates_to_nearest_nullable_parent(
     down["products"] = httpx.MockTransport(lambda _: httpx.Response(200, json={"data": None}))
     gw = Gateway(load_supergraph(supergraph_sdl), SECRET, transports=down)
     try:
-        result = await gw.execute('{ reviews { body product { name } } }')
+        result = await gw.execute("{ reviews { body product { name } } }")
     finally:
         await gw.aclose()
     # Product.name is String!, Review.product is Product!, [Review!]! → data null.

@@ -83,8 +83,10 @@ async def test_authenticated_limit_is_per_user(
     )
     headers = {"authorization": f"Bearer {token}"}
     async with _client(supergraph_sdl, apps, redis) as client:
-        codes = [(await client.post("/graphql", json=QUERY, headers=headers)).status_code
-                 for _ in range(6)]
+        codes = [
+            (await client.post("/graphql", json=QUERY, headers=headers)).status_code
+            for _ in range(6)
+        ]
     assert codes == [200] * 5 + [429]
 
 
@@ -123,9 +125,7 @@ async def test_revoked_token_is_refused(
     assert response.json()["errors"][0]["extensions"]["code"] == "TOKEN_REVOKED"
 
 
-async def test_redis_down_fails_open(
-    supergraph_sdl: str, apps: dict[str, RecordingApp]
-) -> None:
+async def test_redis_down_fails_open(supergraph_sdl: str, apps: dict[str, RecordingApp]) -> None:
     dead = Redis(unix_socket_path="/nonexistent/redis.sock", socket_connect_timeout=0.2)
     async with _client(supergraph_sdl, apps, dead) as client:
         codes = [(await client.post("/graphql", json=QUERY)).status_code for _ in range(5)]
