@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import uvicorn
 
 from router.app import create_router_app
+from router.supergraph.errors import SupergraphError
+from router.supergraph.source import compose_from_config, read_supergraph_config
 from shared.config import get_settings
 
 DEFAULT_SUPERGRAPH_CONFIG = "supergraph.yaml"
@@ -32,3 +35,18 @@ def run_router(host: str, port: int, supergraph_path: str | None = None) -> None
         access_log=False,
         proxy_headers=False,
     )
+
+
+def compose_supergraph(config_path: str = DEFAULT_SUPERGRAPH_CONFIG) -> str:
+    """The supergraph SDL for ``config_path`` (what ``mfe compose`` writes).
+
+    Unlike the router's startup, every listed subgraph must answer: a missing one raises
+    :class:`SupergraphError`, as does any composition error (``CompositionError``).
+    """
+    settings = get_settings()
+    configs = read_supergraph_config(config_path)
+    sdl, missing = asyncio.run(compose_from_config(configs, settings.subgraph_secret))
+    if missing:
+        detail = "; ".join(f"{name}: {reason}" for name, reason in missing.items())
+        raise SupergraphError(f"subgraphs did not answer: {detail}")
+    return sdl
