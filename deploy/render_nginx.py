@@ -57,7 +57,9 @@ def _upstream(name: str, servers: Sequence[str], config: NginxConfig) -> str:
     ]
     lines += [
         f"        keepalive {config.keepalive};",
-        "        keepalive_timeout 30s;",
+        # Below uvicorn's 5 s keep-alive: nginx drops an idle connection before the service
+        # does, so it never sends a request on one the service is closing (a POST lost as 502).
+        "        keepalive_timeout 4s;",
         "        keepalive_requests 10000;",
         "    }",
     ]

@@ -170,6 +170,9 @@ def create_subgraph_app(
     return app
 
 
+KEEP_ALIVE_SECONDS = 5
+
+
 class GracefulServer(uvicorn.Server):
     """uvicorn with a drain phase. On SIGTERM/SIGINT: `/ready` answers 503 and responses close
     their connection for `drain_seconds` (the balancer takes us out), then the listener closes,
@@ -214,5 +217,8 @@ def serve(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=graceful_timeout,
+        # Longer than the balancer's upstream keep-alive (nginx: 4 s), so the balancer, not us,
+        # closes idle connections; and shorter than a drain, so none is left when we close.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     GracefulServer(config, drain_seconds).run()

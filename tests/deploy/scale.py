@@ -100,6 +100,13 @@ class Nginx:
                 time.sleep(0.05)
         raise RuntimeError("nginx did not answer in 15 s")
 
+    def reload(self, config: NginxConfig) -> None:
+        """New config, gracefully: old workers finish their requests, new ones use the new
+        upstreams (what a deploy does to take a replica out of, or back into, rotation)."""
+        assert self.process is not None and self.process.poll() is None
+        self.write(config)
+        self.process.send_signal(signal.SIGHUP)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)  # graceful

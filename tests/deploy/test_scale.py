@@ -6,7 +6,7 @@ from Debian in front (the project's config, rendered for local ports).
 - X-Forwarded-For is believed only from the trusted proxy;
 - one replica SIGKILLed and one SIGTERMed mid-load: every failure is a clean 502/503, the load
   goes on, no acknowledged write is lost or doubled;
-- a rolling restart under load: zero 5xx.
+- a rolling restart under load (out of nginx's rotation, SIGTERM, restart, back in): zero 5xx.
 
 Topology today: nginx → two auth subgraph replicas (nginx presents the router credential, as the
 router will). When the router and the payments subgraph land, the same tests run with nginx →
@@ -72,6 +72,12 @@ class Cluster:
     def upstream(self, replica: RunningProcess) -> str:
         return f"127.0.0.1:{replica.port}"
 
+    def nginx_config(self, excluded: RunningProcess | None = None) -> Any:
+        return self.nginx.config(
+            routers=[self.upstream(r) for r in self.replicas if r is not excluded],
+            edge_headers={"X-Router-Secret": self.settings.subgraph_secret},
+        )
+
     def restart(self, index: int) -> RunningProcess:
         """Start replica `index` again on its port (after it stopped)."""
         old = self.replicas[index]
@@ -100,12 +106,7 @@ def cluster(
     cluster = Cluster(settings, platform, nginx)
     try:
         cluster.replicas = [platform.subgraph("auth"), platform.subgraph("auth")]
-        nginx.start(
-            nginx.config(
-                routers=[cluster.upstream(r) for r in cluster.replicas],
-                edge_headers={"X-Router-Secret": settings.subgraph_secret},
-            )
-        )
+        nginx.start(cluster.nginx_config())
         yield cluster
     finally:
         nginx.stop()
@@ -330,9 +331,25 @@ async def test_sigkill_and_sigterm_mid_load(cluster: Cluster, resources: Resourc
     summary["writes_checked"] = await _assert_writes_kept(cluster, result)
 
 
+async def _wait_until_idle(cluster: Cluster, replica: RunningProcess) -> None:
+    """After a reload without `replica`: until nginx's old worker sent it its last request."""
+    deadline = time.monotonic() + READMIT_SECONDS
+    while time.monotonic() < deadline:
+        offset = cluster.nginx.log_offset()
+        await asyncio.sleep(0.5)
+        if not any(
+            cluster.upstream(replica) in entry["upstream"]
+            for entry in cluster.nginx.log_entries(offset)
+        ):
+            return
+    raise AssertionError(f"nginx still sends to {replica.url} after the reload")
+
+
 async def test_rolling_restart_under_load_has_no_5xx(
     cluster: Cluster, resources: Resources
 ) -> None:
+    """The deploy procedure with nginx: out of rotation (reload), SIGTERM (drain, finish,
+    exit 0), start the new process, back into rotation (reload) — one replica at a time."""
     async with httpx.AsyncClient(base_url=cluster.nginx.url, timeout=15.0) as client:
         token = (await register(client, unique_email("rolling")))["accessToken"]
     result = LoadResult()
@@ -342,11 +359,13 @@ async def test_rolling_restart_under_load_has_no_5xx(
         await asyncio.sleep(PROFILE.phase_seconds)
         for index in range(len(cluster.replicas)):
             result.mark(f"restart-{index}")
-            exit_codes.append(
-                await asyncio.to_thread(cluster.replicas[index].stop, signal.SIGTERM, 30.0)
-            )
-            offset = cluster.nginx.log_offset()
+            leaving = cluster.replicas[index]
+            cluster.nginx.reload(cluster.nginx_config(excluded=leaving))
+            await _wait_until_idle(cluster, leaving)
+            exit_codes.append(await asyncio.to_thread(leaving.stop, signal.SIGTERM, 30.0))
             restarted = await asyncio.to_thread(cluster.restart, index)
+            offset = cluster.nginx.log_offset()
+            cluster.nginx.reload(cluster.nginx_config())
             await _wait_until_served(cluster, restarted, offset)
             await asyncio.sleep(PROFILE.phase_seconds)
     finally:
