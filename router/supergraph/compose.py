@@ -67,7 +67,7 @@ class _Composer:
         self._check_inaccessible_references(merged)
         if self.errors:
             raise CompositionError(self.errors)
-        graphs = [(graph_enum_name(s.name), s.name, s.url) for s in self.subgraphs]
+        graphs = sorted((graph_enum_name(s.name), s.name, s.url) for s in self.subgraphs)
         roots = [kind for kind, name in DEFAULT_ROOTS.items() if name in sources]
         return print_supergraph(graphs, merged, roots)
 
@@ -165,6 +165,9 @@ class _Composer:
         overridden = {f.override for _, f in defs if f.override and not f.external}
         result = MergedField(name=field_name, type=defs[0][1].type)
         resolving: list[tuple[_Source, SubgraphField]] = []
+        # A @provides makes an external field resolvable where it is provided: for sharing
+        # it counts like a definition (as in Apollo's composition).
+        provided: list[tuple[_Source, SubgraphField]] = []
         for source, sub_field in defs:
             is_overridden = source.subgraph.name in overridden
             used = is_overridden and field_name in self._used_fields(source.type)
@@ -172,6 +175,10 @@ class _Composer:
                 continue
             if not sub_field.external and not is_overridden:
                 resolving.append((source, sub_field))
+            elif sub_field.external and self._provided_anywhere(
+                source.subgraph, type_name, field_name
+            ):
+                provided.append((source, sub_field))
             result.joins.append(
                 {
                     "graph": source.graph,
@@ -198,7 +205,7 @@ class _Composer:
             result.tags.extend(t for t in sub_field.tags if t not in result.tags)
             result.deprecated = result.deprecated or sub_field.deprecated
             self._check_field_directives(coordinate, source, sub_field)
-        self._check_sharing(coordinate, field_name, resolving)
+        self._check_sharing(coordinate, field_name, resolving + provided if resolving else [])
         if not resolving:
             names = ", ".join(f'"{s.subgraph.name}"' for s, _ in defs)
             self.errors.append(
@@ -301,6 +308,7 @@ class _Composer:
             source.subgraph.name
             for source, sub_field in resolving
             if source.subgraph.is_fed2
+            and not sub_field.external
             and not (
                 sub_field.shareable
                 or source.type.shareable
@@ -308,7 +316,9 @@ class _Composer:
             )
         ]
         if not_shareable:
-            everywhere = " and ".join(f'"{s.subgraph.name}"' for s, _ in resolving)
+            everywhere = " and ".join(
+                f'"{n}"' for n in sorted(s.subgraph.name for s, _ in resolving)
+            )
             at_fault = ", ".join(f'"{n}"' for n in not_shareable)
             self.errors.append(
                 f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is '

@@ -160,8 +160,8 @@ def _read_types(
             elif directive.name.value == f"{join}__unionMember" and graph:
                 member = _str(args.get("member")) or ""
                 meta.members_by_graph.setdefault(graph, set()).add(member)
-        if not meta.graphs:
-            meta.graphs = list(enum_to_name.values())
+        # Sorted so that the same supergraph plans the same whichever tool wrote it.
+        meta.graphs = sorted(meta.graphs or enum_to_name.values())
         if not isinstance(definition, UnionTypeDefinitionNode):
             for field_node in definition.fields or ():
                 meta.fields[field_node.name.value] = _read_field(

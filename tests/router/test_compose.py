@@ -56,6 +56,16 @@ def test_non_shareable_field_in_two_subgraphs_is_an_error() -> None:
     assert any('"T.name"' in e and "INVALID_FIELD_SHARING" in e and '"a"' in e for e in errors)
 
 
+def test_provided_external_field_must_be_shareable_at_its_owner() -> None:
+    errors = _errors(
+        a=FED2 + 'type Query { a: T } type T @key(fields: "id") { id: ID! name: String }',
+        b=FED2
+        + 'type Query { b: R } type R { t: T @provides(fields: "name") }'
+        + ' type T @key(fields: "id") { id: ID! name: String @external }',
+    )
+    assert any('"T.name"' in e and 'non-shareable in subgraph(s) "a"' in e for e in errors)
+
+
 def test_shareable_field_in_two_subgraphs_composes() -> None:
     sdl = _compose(
         a=FED2

@@ -3,76 +3,34 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.router.subgraphs.apps import SECRET
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=0.5).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(url)
+from tests.router.processes import (
+    SUBGRAPHS,
+    free_port,
+    router_command,
+    running,
+    subgraph_command,
+    supergraph_yaml,
+    wait_until_up,
+)
 
 
 @pytest.fixture(scope="module")
 def router_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    env = {**os.environ, "SUBGRAPH_SECRET": SECRET, "APP_ENV": "test", "REDIS_URL": ""}
-    ports = {name: _free_port() for name in ("users", "products", "reviews")}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.router.subgraphs.serve", name, str(port)],
-            cwd=ROOT,
-            env=env,
-        )
-        for name, port in ports.items()
-    ]
+    ports = {name: free_port() for name in SUBGRAPHS}
     config = tmp_path_factory.mktemp("router") / "supergraph.yaml"
-    lines = ["federation_version: =2.11.0", "subgraphs:"]
-    for name, port in {**ports, "missing": _free_port()}.items():
-        url = f"http://127.0.0.1:{port}/graphql"
-        lines += [
-            f"  {name}:",
-            f"    routing_url: {url}",
-            "    schema:",
-            f"      subgraph_url: {url}",
-        ]
-    config.write_text("\n".join(lines) + "\n")
-    router_port = _free_port()
-    try:
+    config.write_text(supergraph_yaml({**ports, "missing": free_port()}))
+    router_port = free_port()
+    with running(*(subgraph_command(n, p) for n, p in ports.items())):
         for port in ports.values():
-            _wait(f"http://127.0.0.1:{port}/health")
-        code = f"from router.serve import run_router; run_router('127.0.0.1', {router_port}, {str(config)!r})"
-        processes.append(subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env))
-        _wait(f"http://127.0.0.1:{router_port}/health")
-        yield f"http://127.0.0.1:{router_port}"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(10)
+            wait_until_up(f"http://127.0.0.1:{port}/health")
+        with running(router_command(config, router_port)):
+            wait_until_up(f"http://127.0.0.1:{router_port}/health")
+            yield f"http://127.0.0.1:{router_port}"
 
 
 def test_router_serves_federated_queries_over_http(router_url: str) -> None:

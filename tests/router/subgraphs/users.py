@@ -20,7 +20,7 @@ class Node:
 @strawberry.federation.type(keys=["id"])
 class User(Node):
     id: strawberry.ID
-    name: str
+    name: str = strawberry.federation.field(shareable=True)
     email: str = strawberry.federation.field(shareable=True)
     secret: str = strawberry.federation.field(inaccessible=True)
 

@@ -1,0 +1,92 @@
+"""Start test subgraphs, our router and Apollo's gateway as real processes on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.router.subgraphs.apps import SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_DIR = Path(__file__).parent / "node"
+ENV = {**os.environ, "SUBGRAPH_SECRET": SECRET, "APP_ENV": "test", "REDIS_URL": ""}
+SUBGRAPHS = ("users", "products", "reviews")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=0.5).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+@contextmanager
+def running(*commands: tuple[list[str], Path]) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Run ``(argv, cwd)`` commands; terminate them all on exit."""
+    processes = [subprocess.Popen(argv, cwd=cwd, env=ENV) for argv, cwd in commands]
+    try:
+        yield processes
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(10)
+
+
+def subgraph_command(name: str, port: int) -> tuple[list[str], Path]:
+    return [sys.executable, "-m", "tests.router.subgraphs.serve", name, str(port)], ROOT
+
+
+def router_command(source: Path, port: int) -> tuple[list[str], Path]:
+    code = f"from router.serve import run_router; run_router('127.0.0.1', {port}, {str(source)!r})"
+    return [sys.executable, "-c", code], ROOT
+
+
+def apollo_gateway_command(supergraph: Path, port: int) -> tuple[list[str], Path]:
+    return ["node", "gateway.mjs", str(supergraph), str(port), SECRET], NODE_DIR
+
+
+def supergraph_yaml(ports: dict[str, int]) -> str:
+    lines = ["federation_version: =2.11.0", "subgraphs:"]
+    for name, port in ports.items():
+        url = f"http://127.0.0.1:{port}/graphql"
+        lines += [
+            f"  {name}:",
+            f"    routing_url: {url}",
+            "    schema:",
+            f"      subgraph_url: {url}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def ensure_node_modules() -> None:
+    """``npm ci`` the pinned Apollo packages once (offline-safe when already installed)."""
+    marker = NODE_DIR / "node_modules" / ".package-lock.json"
+    lock = NODE_DIR / "package-lock.json"
+    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+        cwd=NODE_DIR,
+        check=True,
+        capture_output=True,
+    )
