@@ -85,7 +85,7 @@ def ensure_node_modules() -> None:
     lock = NODE_DIR / "package-lock.json"
     if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
         return
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
         cwd=NODE_DIR,
         check=True,

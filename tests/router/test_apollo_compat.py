@@ -48,7 +48,7 @@ ALIAS_COLLIDING_WITH_KEY = '{ product(upc: "p1") { upc: name reviewCount } }'
 
 def apollo_compose(services: list[dict[str, str]]) -> dict[str, Any]:
     ensure_node_modules()
-    completed = subprocess.run(  # noqa: S603
+    completed = subprocess.run(
         ["node", "compose.mjs"],  # noqa: S607
         input=json.dumps(services),
         capture_output=True,
