@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 
 from shared.config import Settings
@@ -67,8 +67,11 @@ def create_subgraph_app(
     routes: Sequence[RestRoute],
     settings: Settings,
     resources: Resources | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The app of subgraph `name`. Without `resources` it opens its own at start-up."""
+    """The app of subgraph `name`. Without `resources` it opens its own at start-up.
+    `extra_routes` are plain HTTP routes that are not GraphQL operations (e.g. a webhook);
+    they are matched before the REST routes."""
     rest, compiled = rest_routes(
         schema,
         routes,
@@ -153,6 +156,7 @@ def create_subgraph_app(
             Route(f"/api/{name}/openapi.json", openapi),
             Route(f"/api/{name}/docs", docs),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *extra_routes,
             *rest,
         ],
         lifespan=lifespan,

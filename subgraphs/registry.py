@@ -29,4 +29,7 @@ class SubgraphSpec:
     factory: str  # "module:function" taking (settings, resources=None)
 
 
-SUBGRAPHS: tuple[SubgraphSpec, ...] = (SubgraphSpec("auth", 3001, "subgraphs.auth.app:create_app"),)
+SUBGRAPHS: tuple[SubgraphSpec, ...] = (
+    SubgraphSpec("auth", 3001, "subgraphs.auth.app:create_app"),
+    SubgraphSpec("payments", 3002, "subgraphs.payments.app:create_app"),
+)

@@ -4,6 +4,7 @@ domains. Add a model here before publishing a new event type."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -62,3 +63,32 @@ LOGIN_FAILED = "auth.login_failed"
 LOGGED_OUT = "auth.logged_out"
 REFRESH_REUSE_DETECTED = "auth.refresh_reuse_detected"
 PASSWORD_CHANGED = "auth.password_changed"
+
+
+class PaymentCreated(EventData):
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    type: str  # "initiate" | "payment"
+    status: str
+    amount: Decimal
+    currency: str
+    customer_id: uuid.UUID | None = None
+    pays_payment_id: uuid.UUID | None = None
+
+
+class PaymentStatusChanged(EventData):
+    """`actor_id` is None when the processor (not a user) moved the payment."""
+
+    payment_id: uuid.UUID
+    user_id: uuid.UUID
+    from_status: str
+    to_status: str
+    actor_id: uuid.UUID | None
+    source: str  # "user" | "admin" | a processor's name | "request_follow"
+    amount: Decimal
+    currency: str
+    reason: str | None = None
+
+
+PAYMENT_CREATED = "payment.created"
+PAYMENT_STATUS_CHANGED = "payment.status_changed"

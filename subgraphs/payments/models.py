@@ -7,16 +7,31 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
-from shared.models import created_at, updated_at, uuid_pk
+from shared.models import created_at, timestamp, updated_at, uuid_pk
 
 SCHEMA = "payments"
 
 
 class Payment(SQLModel, table=True):
+    """A VENDOR's payment request (`initiate`) or a CUSTOMER's payment (`payment`).
+    `customer_id` addresses a request to a customer; `pays_payment_id` links a payment to the
+    request it pays."""
+
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint(
@@ -25,9 +40,13 @@ class Payment(SQLModel, table=True):
         ),
         CheckConstraint("type IN ('initiate', 'payment')", name="type"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         Index("idx_payments_user_id", "user_id"),
         Index("idx_payments_status", "status"),
         Index("idx_payments_created_at", "created_at"),
+        Index("idx_payments_customer_id", "customer_id"),
+        Index("idx_payments_pays_payment_id", "pays_payment_id"),
+        Index("idx_payments_user_created", "user_id", "created_at", "id"),
         {"schema": SCHEMA},
     )
 
@@ -43,12 +62,19 @@ class Payment(SQLModel, table=True):
     type: str = Field(sa_column=Column(String(50), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
     metadata_: dict[str, Any] | None = Field(default=None, sa_column=Column("metadata", JSONB))
+    customer_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(UUID(as_uuid=True), ForeignKey("auth.users.id"))
+    )
+    pays_payment_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(UUID(as_uuid=True), ForeignKey("payments.payments.id"))
+    )
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 
 
 class PaymentTransaction(SQLModel, table=True):
-    """Append-only ledger of a payment: every status change and money movement."""
+    """Append-only ledger of a payment: every status change and money movement. A trigger
+    refuses UPDATE and DELETE; `seq` orders rows written in one instant."""
 
     __tablename__ = "payment_transactions"
     __table_args__ = (
@@ -57,6 +83,10 @@ class PaymentTransaction(SQLModel, table=True):
     )
 
     id: uuid.UUID = uuid_pk()
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, Identity(always=True), nullable=False, unique=True),
+    )
     payment_id: uuid.UUID = Field(
         sa_column=Column(
             UUID(as_uuid=True),
@@ -69,3 +99,51 @@ class PaymentTransaction(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(50), nullable=False))
     metadata_: dict[str, Any] | None = Field(default=None, sa_column=Column("metadata", JSONB))
     created_at: datetime = created_at()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first answer to a create request carrying an `Idempotency-Key`, kept until
+    `expires_at`. `fingerprint` is the SHA-256 of the validated request."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("idx_idempotency_keys_expires_at", "expires_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID(as_uuid=True), ForeignKey("auth.users.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    idempotency_key: str = Field(sa_column=Column(String(255), nullable=False))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    payment_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            UUID(as_uuid=True), ForeignKey("payments.payments.id", ondelete="CASCADE")
+        ),
+    )
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    created_at: datetime = created_at()
+    expires_at: datetime = timestamp(nullable=False)
+
+
+class ProcessorEvent(SQLModel, table=True):
+    """A processor webhook event already applied (deduplication by the processor's event id)."""
+
+    __tablename__ = "processor_events"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    event_id: str = Field(sa_column=Column(String(255), primary_key=True))
+    payment_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID(as_uuid=True),
+            ForeignKey("payments.payments.id", ondelete="CASCADE"),
+            nullable=False,
+        )
+    )
+    status: str = Field(sa_column=Column(String(50), nullable=False))
+    received_at: datetime = created_at()

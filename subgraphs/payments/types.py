@@ -1,0 +1,148 @@
+"""GraphQL types of the payments subgraph (output side), built from rows and service results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from subgraphs.payments import commands
+from subgraphs.payments.models import Payment, PaymentTransaction
+from subgraphs.payments.service import Page, PaymentReport, Totals
+from subgraphs.payments.states import PaymentStatus, PaymentType
+
+PaymentStatusEnum = strawberry.enum(PaymentStatus, name="PaymentStatus")
+PaymentTypeEnum = strawberry.enum(PaymentType, name="PaymentType")
+SortFieldEnum = strawberry.enum(commands.SortField, name="PaymentSortField")
+SortOrderEnum = strawberry.enum(commands.SortOrder, name="PaymentSortOrder")
+
+
+@strawberry.type(name="PaymentPageInfo", description="Where a page ends, whether more follow.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(name="PaymentTransaction", description="One append-only ledger row.")
+class TransactionNode:
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    transaction_type: str
+    amount: Decimal
+    status: PaymentStatusEnum  # type: ignore[valid-type]
+    metadata: JSON | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: PaymentTransaction) -> TransactionNode:
+        return cls(
+            id=row.id,
+            payment_id=row.payment_id,
+            transaction_type=row.transaction_type,
+            amount=row.amount,
+            status=PaymentStatus(row.status),
+            metadata=JSON(row.metadata_),
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(name="PaymentTransactionEdge")
+class TransactionEdge:
+    cursor: str
+    node: TransactionNode
+
+
+@strawberry.type(name="PaymentTransactionConnection", description="Ledger rows, newest first.")
+class TransactionConnection:
+    edges: list[TransactionEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Page[PaymentTransaction]) -> TransactionConnection:
+        return cls(
+            edges=[
+                TransactionEdge(cursor=cursor, node=TransactionNode.from_row(row))
+                for row, cursor in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+
+@strawberry.type(
+    name="PaymentStatusTotals", description="Count, sum and average (2 places) of a group."
+)
+class StatusTotals:
+    status: PaymentStatusEnum  # type: ignore[valid-type]
+    currency: str
+    count: int
+    total: Decimal
+    average: Decimal
+
+
+@strawberry.type(name="PaymentCurrencyTotals")
+class CurrencyTotals:
+    currency: str
+    count: int
+    total: Decimal
+    average: Decimal
+
+
+@strawberry.type(name="PaymentDayTotals")
+class DayTotals:
+    day: date
+    currency: str
+    count: int
+    total: Decimal
+    average: Decimal
+
+
+@strawberry.type(name="PaymentReport", description="Totals of the payments created in a range.")
+class ReportNode:
+    from_: date = strawberry.field(name="from")
+    to: date
+    by_status: list[StatusTotals]
+    by_currency: list[CurrencyTotals]
+    by_day: list[DayTotals]
+
+    @classmethod
+    def from_report(cls, report: PaymentReport) -> ReportNode:
+        def numbers(t: Totals) -> dict[str, Any]:
+            return {
+                "currency": t.currency,
+                "count": t.count,
+                "total": t.total,
+                "average": t.average,
+            }
+
+        return cls(
+            from_=report.start,
+            to=report.end,
+            by_status=[
+                StatusTotals(status=PaymentStatus(str(t.status)), **numbers(t))
+                for t in report.by_status
+            ],
+            by_currency=[CurrencyTotals(**numbers(t)) for t in report.by_currency],
+            by_day=[DayTotals(day=t.day, **numbers(t)) for t in report.by_day if t.day],
+        )
+
+
+def payment_fields(payment: Payment) -> dict[str, Any]:
+    """The constructor arguments of the `Payment` type for a row."""
+    return {
+        "id": payment.id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "status": PaymentStatus(payment.status),
+        "type": PaymentType(payment.type),
+        "description": payment.description,
+        "metadata": payment.metadata_,
+        "pays_payment_id": payment.pays_payment_id,
+        "created_at": payment.created_at,
+        "updated_at": payment.updated_at,
+        "user_id": payment.user_id,
+        "customer_id": payment.customer_id,
+    }
