@@ -30,6 +30,7 @@ from shared.rest.operation import (
 from shared.rest.routes import RestRoute
 
 ContextFactory = Callable[[Request], RequestContext]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def rest_routes(
@@ -40,16 +41,28 @@ def rest_routes(
     make_context: ContextFactory,
     max_body_bytes: int,
 ) -> tuple[list[Route], list[CompiledRoute]]:
-    """Starlette routes for every declaration under `/api/<prefix>` and `/api/v1/<prefix>`.
+    """Starlette routes for every declaration under `/api/<prefix>` and `/api/v1/<prefix>`:
+    one route per path, dispatching on the method (so a 405 lists every allowed method).
     Static paths come before parametrised ones, so `/reports` is never taken for `/{id}`."""
     compiled = [compile_route(schema, declaration) for declaration in declarations]
-    ordered = sorted(compiled, key=lambda c: len(c.route.path_params))
-    routes = []
-    for base in (f"/api/{prefix}", f"/api/v1/{prefix}"):
-        for item in ordered:
-            endpoint = _endpoint(schema, item, make_context, max_body_bytes)
-            routes.append(Route(base + item.route.path, endpoint, methods=[item.route.method]))
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for item in sorted(compiled, key=lambda c: len(c.route.path_params)):
+        handlers = by_path.setdefault(item.route.path, {})
+        handlers[item.route.method] = _endpoint(schema, item, make_context, max_body_bytes)
+    routes = [
+        Route(base + path, _dispatch(handlers), methods=list(handlers))
+        for base in (f"/api/{prefix}", f"/api/v1/{prefix}")
+        for path, handlers in by_path.items()
+    ]
     return routes, compiled
+
+
+def _dispatch(handlers: dict[str, Endpoint]) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return endpoint
 
 
 def _endpoint(
@@ -57,7 +70,7 @@ def _endpoint(
     compiled: CompiledRoute,
     make_context: ContextFactory,
     max_body_bytes: int,
-) -> Callable[[Request], Awaitable[Response]]:
+) -> Endpoint:
     route = compiled.route
 
     async def endpoint(request: Request) -> Response:

@@ -84,6 +84,14 @@ def _command_model(named: GraphQLInputObjectType) -> type[BaseModel] | None:
     return command_of(origin) if isinstance(origin, type) else None
 
 
+def _command_properties(model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of each field of a command model (its constraints included)."""
+    schema = model.model_json_schema(by_alias=True, ref_template=COMPONENT_REF)
+    defs.update(schema.pop("$defs", {}))
+    properties: dict[str, Any] = schema.get("properties", {})
+    return properties
+
+
 def input_schema(type_: GraphQLInputType, defs: dict[str, Any]) -> dict[str, Any]:
     """JSON schema of a GraphQL input type. An input backed by a command model is described by
     that model (with its constraints); shared definitions are collected into `defs`."""
@@ -177,15 +185,18 @@ def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> di
         }
         for name in route.path_params
     ]
+    documented: dict[str, Any] = {}
     if route.query_arg:
         target = get_named_type(args[route.query_arg].type)
         assert isinstance(target, GraphQLInputObjectType)
         query_fields = {name: field.type for name, field in target.fields.items()}
+        if model := _command_model(target):
+            documented = _command_properties(model, defs)
     else:
         taken = {*route.path_params, route.body_arg, *route.headers.values()}
         query_fields = {name: arg.type for name, arg in args.items() if name not in taken}
     for name, type_ in query_fields.items():
-        schema = input_schema(type_, defs)
+        schema = documented.get(name) or input_schema(type_, defs)
         if is_list_type(type_.of_type if is_non_null_type(type_) else type_):
             schema = {"type": "string", "description": "comma-separated list"}
         parameters.append(
