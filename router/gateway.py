@@ -49,6 +49,7 @@ class Gateway:
         """The GraphQL response for one request (errors become a response, never raise)."""
         try:
             prepared, plan = self.planner.plan(query, operation_name, variables)
+            variables = self.planner.coerce_variables(prepared, variables)
         except OperationError as exc:
             return {"errors": [e.formatted for e in exc.errors]}
         except PlanningError as exc:

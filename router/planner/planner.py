@@ -22,6 +22,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 
 from router.planner.builder import PlanBuilder
 from router.planner.normalize import Normalizer, conditional_variables
@@ -135,6 +136,20 @@ class Planner:
             plan = self._build(prepared, variables)
             self._plans.put(cache_key, plan)
         return prepared, plan
+
+    def coerce_variables(
+        self, prepared: PreparedOperation, variables: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Check the request's variables against the operation's definitions (missing required
+        ones, wrong types); raises :class:`OperationError`. The values are forwarded as sent:
+        subgraph operations declare the same variables with the same defaults."""
+        definitions = prepared.operation.variable_definitions or ()
+        if not definitions:
+            return {}
+        coerced = get_variable_values(self.supergraph.api_schema, definitions, variables or {})
+        if isinstance(coerced, list):
+            raise OperationError([_coded(e, "BAD_USER_INPUT") for e in coerced])
+        return variables or {}
 
     def _build(self, prepared: PreparedOperation, variables: dict[str, Any]) -> QueryPlan:
         kind = prepared.kind

@@ -228,3 +228,15 @@ async def test_a_subgraph_that_is_down_gives_an_error_for_its_fields(
     # The entity fetch failed under a non-null chain: null reaches the nullable `user`.
     assert result["data"]["user"] is None
     assert ["user", "reviews", 0, "product", "name"] in paths
+
+
+async def test_variables_are_checked_and_defaults_apply(gateway: Gateway) -> None:
+    missing = await gateway.execute("query ($id: ID!) { user(id: $id) { name } }")
+    assert "data" not in missing
+    assert missing["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    wrong = await gateway.execute(
+        "query ($n: Int!) { topProducts(first: $n) { name } }", variables={"n": "x"}
+    )
+    assert wrong["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    defaulted = await gateway.execute("query ($n: Int! = 1) { topProducts(first: $n) { name } }")
+    assert defaulted == {"data": {"topProducts": [{"name": "Table"}]}}
