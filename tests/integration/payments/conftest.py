@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import httpx
 import pytest
 
 from shared.rbac import Role
 from subgraphs.payments.app import create_app
 from subgraphs.payments.settings import PaymentsSettings, ProcessorKind
-from tests.factories import TestUser
+from tests.factories import TestUser as User
 from tests.integration.conftest import ApiClient
 
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -40,25 +42,25 @@ async def external_api(client_for: Callable[..., Any]) -> AsyncIterator[ApiClien
 
 
 @pytest.fixture
-async def vendor(make_user: Callable[..., Any]) -> TestUser:
-    user: TestUser = await make_user(Role.VENDOR)
+async def vendor(make_user: Callable[..., Any]) -> User:
+    user: User = await make_user(Role.VENDOR)
     return user
 
 
 @pytest.fixture
-async def customer(make_user: Callable[..., Any]) -> TestUser:
-    user: TestUser = await make_user(Role.CUSTOMER)
+async def customer(make_user: Callable[..., Any]) -> User:
+    user: User = await make_user(Role.CUSTOMER)
     return user
 
 
 @pytest.fixture
-async def admin(make_user: Callable[..., Any]) -> TestUser:
-    user: TestUser = await make_user(Role.ADMIN)
+async def admin(make_user: Callable[..., Any]) -> User:
+    user: User = await make_user(Role.ADMIN)
     return user
 
 
 async def create(
-    api: ApiClient, user: TestUser, body: dict[str, Any], key: str | None = None
+    api: ApiClient, user: User, body: dict[str, Any], key: str | None = None
 ) -> dict[str, Any]:
     """POST /api/payments, expecting 201; the payment."""
     headers = {**user.headers, **({"Idempotency-Key": key} if key else {})}
@@ -74,3 +76,49 @@ def request_body(amount: str = "100.00", **extra: Any) -> dict[str, Any]:
 
 def payment_body(amount: str = "25.50", **extra: Any) -> dict[str, Any]:
     return {"type": "payment", "amount": amount, "currency": "USD", **extra}
+
+
+@dataclass
+class World:
+    """Two vendors, two customers and an admin; a request of `vendor` addressed to `customer`
+    (initiated) and a payment of `customer` (pending: external processor)."""
+
+    vendor: User
+    other_vendor: User
+    customer: User
+    other_customer: User
+    admin: User
+    request: dict[str, Any]
+    payment: dict[str, Any]
+
+    def user(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+    async def renew(self, api: ApiClient) -> None:
+        """Fresh objects in their first status (after a cell changed them)."""
+        self.request = await create(
+            api, self.vendor, request_body(customerId=str(self.customer.id))
+        )
+        self.payment = await create(api, self.customer, payment_body())
+
+
+@pytest.fixture
+async def world(external_api: ApiClient, make_user: Callable[..., Any]) -> World:
+    vendor, other_vendor = await make_user(Role.VENDOR), await make_user(Role.VENDOR)
+    customer, other_customer = await make_user(Role.CUSTOMER), await make_user(Role.CUSTOMER)
+    admin = await make_user(Role.ADMIN)
+    world = World(vendor, other_vendor, customer, other_customer, admin, {}, {})
+    await world.renew(external_api)
+    return world
+
+
+async def call(
+    api: ApiClient,
+    method: str,
+    path: str,
+    user: User | None,
+    body: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> httpx.Response:
+    headers = user.headers if user else {}
+    return await api.http.request(method, path, json=body, params=params, headers=headers)
