@@ -45,7 +45,8 @@ CLI_VARIABLES = {"DRAIN_SECONDS", "GRACEFUL_TIMEOUT"}  # options of `mfe subgrap
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE.read_text())  # resolves the `<<: *anchor` merges
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())  # resolves `<<: *anchor` merges
+    return data
 
 
 def _env_example() -> dict[str, str]:
