@@ -3,7 +3,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: up test install lint typecheck fmt fuzz
+.PHONY: up test install lint typecheck fmt fuzz scale-test
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -17,6 +17,9 @@ test: install
 
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(UV) run --frozen pytest tests/fuzz
+
+scale-test: install
+	SCALE_FULL=1 $(UV) run --frozen pytest tests/deploy/test_scale.py -s
 
 lint: install
 	$(UV) run --frozen ruff check .
