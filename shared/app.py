@@ -24,11 +24,13 @@ from strawberry.asgi import GraphQL
 
 from shared.config import Settings
 from shared.errors import AppError, NotFound
+from shared.events.inspect import refresh_backlog_metrics
 from shared.graphql.context import RequestContext, Resources
 from shared.http.client_ip import client_ip
 from shared.http.middleware import DrainState, SubgraphEdgeMiddleware
 from shared.http.responses import JSONResponse, failure
 from shared.logs import request_id_var
+from shared.observability import setup_observability
 from shared.resources import open_resources
 from shared.rest.adapter import rest_routes
 from shared.rest.openapi import SWAGGER_UI, openapi_document
@@ -72,6 +74,7 @@ def create_subgraph_app(
     """The app of subgraph `name`. Without `resources` it opens its own at start-up.
     `extra_routes` are plain HTTP routes that are not GraphQL operations (e.g. a webhook);
     they are matched before the REST routes."""
+    setup_observability(settings, name)
     rest, compiled = rest_routes(
         schema,
         routes,
@@ -119,7 +122,8 @@ def create_subgraph_app(
             status_code=200 if healthy else 503,
         )
 
-    async def metrics(_: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        await refresh_backlog_metrics(request.app.state.resources)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     login_failure_window: timedelta = timedelta(minutes=15)
     db_pool_size: int = 10
 
+    otel_exporter_otlp_endpoint: str | None = None  # tracing is off without it
+    sentry_dsn: str | None = None
+
     @field_validator("cors_origin", "trusted_proxies", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.config import Settings
+from shared.observability.metrics import track_pool
+from shared.observability.tracing import instrument_engine
 
 DOMAIN_SCHEMAS = ("auth", "payments", "admin", "profile", "events")
 
@@ -28,13 +30,16 @@ NAMING_CONVENTION = {
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         connect_args={"server_settings": {"timezone": "UTC"}},
     )
+    track_pool(engine)
+    instrument_engine(engine)
+    return engine
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

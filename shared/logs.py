@@ -1,4 +1,4 @@
-"""JSON logs carrying the request id of the request being served."""
+"""JSON logs carrying the request id and trace id of the request being served."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from shared.observability.tracing import current_trace_id
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -24,6 +26,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        trace_id = current_trace_id()
+        if trace_id:
+            entry["trace_id"] = trace_id
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value

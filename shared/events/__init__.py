@@ -1,5 +1,9 @@
-"""The event hub's publishing side: events are written to the outbox in the caller's transaction."""
+"""The event hub: events are written to the outbox in the caller's transaction (`record_event`),
+a relay moves them to Redis Streams (`relay.run_relay`), consumer groups handle them once in
+effect (`consumer.run_consumers`)."""
 
+from shared.events.envelope import Envelope
 from shared.events.outbox import OutboxEvent, record_event
+from shared.events.processed import ProcessedEvent
 
-__all__ = ["OutboxEvent", "record_event"]
+__all__ = ["Envelope", "OutboxEvent", "ProcessedEvent", "record_event"]

@@ -57,6 +57,37 @@ class PasswordChanged(EventData):
     client: ClientInfo
 
 
+class UserRoleChanged(EventData):
+    user_id: uuid.UUID
+    from_role: str
+    to_role: str
+    changed_by: uuid.UUID
+
+
+class UserDeactivated(EventData):
+    user_id: uuid.UUID
+    deactivated_by: uuid.UUID
+
+
+class UserReactivated(EventData):
+    user_id: uuid.UUID
+    reactivated_by: uuid.UUID
+
+
+class ConfigChanged(EventData):
+    """A platform setting (`shared.config_store`) changed; `value` is its stored JSON form."""
+
+    key: str
+    value: object
+    changed_by: uuid.UUID
+
+
+USER_ROLE_CHANGED = "user.role_changed"
+USER_DEACTIVATED = "user.deactivated"
+USER_REACTIVATED = "user.reactivated"
+CONFIG_CHANGED = "admin.config_changed"
+
+
 USER_REGISTERED = "user.registered"
 LOGIN_SUCCEEDED = "auth.login_succeeded"
 LOGIN_FAILED = "auth.login_failed"
@@ -92,3 +123,20 @@ class PaymentStatusChanged(EventData):
 
 PAYMENT_CREATED = "payment.created"
 PAYMENT_STATUS_CHANGED = "payment.status_changed"
+
+
+PAYLOADS: dict[str, type[EventData]] = {
+    USER_REGISTERED: UserRegistered,
+    USER_ROLE_CHANGED: UserRoleChanged,
+    USER_DEACTIVATED: UserDeactivated,
+    USER_REACTIVATED: UserReactivated,
+    LOGIN_SUCCEEDED: LoginSucceeded,
+    LOGIN_FAILED: LoginFailed,
+    LOGGED_OUT: LoggedOut,
+    REFRESH_REUSE_DETECTED: RefreshReuseDetected,
+    PASSWORD_CHANGED: PasswordChanged,
+    CONFIG_CHANGED: ConfigChanged,
+    PAYMENT_CREATED: PaymentCreated,
+    PAYMENT_STATUS_CHANGED: PaymentStatusChanged,
+}
+"""Every event type on the hub and its payload model (`Envelope.typed()`)."""

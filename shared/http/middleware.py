@@ -1,5 +1,5 @@
 """Pure-ASGI middleware every subgraph runs: request id, router credential, security headers,
-access log and metrics."""
+access log, metrics and the request's trace span."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import time
 import uuid
 from collections.abc import Collection
 
+from opentelemetry.trace import Span
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Unauthorized
 from shared.http.responses import failure
 from shared.logs import request_id_var
+from shared.observability.tracing import server_span
 
 logger = logging.getLogger("access")
 
@@ -75,6 +77,16 @@ class SubgraphEdgeMiddleware:
         incoming = _header(scope, REQUEST_ID_HEADER.encode())
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        method = scope.get("method", "WS")
+        try:
+            with server_span(_trace_carrier(scope), f"{self.service} {method}") as span:
+                await self._serve(scope, receive, send, request_id, span)
+        finally:
+            request_id_var.reset(token)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, span: Span
+    ) -> None:
         started = time.perf_counter()
         status = 500
 
@@ -104,6 +116,8 @@ class SubgraphEdgeMiddleware:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             method = scope.get("method", "WS")
+            span.update_name(f"{method} {route}")
+            span.set_attribute("http.response.status_code", status)
             REQUESTS.labels(self.service, method, route, str(status)).inc()
             LATENCY.labels(self.service, method, route).observe(elapsed)
             logger.info(
@@ -116,11 +130,19 @@ class SubgraphEdgeMiddleware:
                     "ms": round(elapsed * 1000, 2),
                 },
             )
-            request_id_var.reset(token)
 
     def _from_router(self, scope: Scope) -> bool:
         presented = _header(scope, ROUTER_SECRET_HEADER.encode())
         return presented is not None and hmac.compare_digest(presented.encode(), self.secret)
+
+
+def _trace_carrier(scope: Scope) -> dict[str, str]:
+    carrier = {}
+    for name in (b"traceparent", b"tracestate"):
+        value = _header(scope, name)
+        if value is not None:
+            carrier[name.decode()] = value
+    return carrier
 
 
 def _route_template(scope: Scope) -> str:

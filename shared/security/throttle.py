@@ -8,6 +8,7 @@ from datetime import timedelta
 from redis.asyncio import Redis
 
 from shared.errors import RateLimited
+from shared.observability.metrics import RATE_LIMIT_REJECTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class FailureThrottle:
         counts = await self.redis.mget(keys)
         for key, count in zip(keys, counts, strict=True):
             if count is not None and int(count) >= self.limit:
+                RATE_LIMIT_REJECTIONS.labels(self.namespace).inc()
                 ttl = await self.redis.ttl(key)
                 raise RateLimited(ttl if ttl > 0 else int(self.window.total_seconds()))
 

@@ -1,0 +1,234 @@
+"""Consumers: once in effect however often a message arrives, retried then dead-lettered when
+the handler keeps failing, and a message whose consumer died taken over by another."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events import Envelope, ProcessedEvent, catalog
+from shared.events.consumer import Consumer, ConsumerWorker
+from shared.events.relay import Relay
+from shared.events.settings import EventSettings
+from shared.events.streams import dead_letter_stream, topic_stream
+from shared.graphql.context import Resources
+from tests.integration.events.conftest import RecordEvents, effect_counts, recording
+
+STREAM = topic_stream(catalog.PAYMENT_CREATED)
+
+
+def worker(
+    resources: Resources, redis: Redis, consumer: Consumer, options: EventSettings, member: str
+) -> ConsumerWorker:
+    return ConsumerWorker(consumer, resources.session_factory, redis, options, member=member)
+
+
+async def publish(resources: Resources, redis: Redis, options: EventSettings) -> None:
+    while await Relay(resources.session_factory, redis, options).publish_batch():
+        pass
+
+
+async def pending(redis: Redis, group: str) -> int:
+    info = await redis.xpending(STREAM, group)
+    return int(info["pending"])
+
+
+async def processed_rows(resources: Resources, consumer: str) -> int:
+    async with resources.session_factory() as session:
+        query = select(func.count()).where(ProcessedEvent.consumer == consumer)  # type: ignore[arg-type]
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_each_event_has_its_effect_once_even_when_sent_again(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    await record_payments(3)
+    await publish(resources, redis, hub_options)
+    # A relay that crashed after XADD but before its commit sends a row again.
+    first = (await redis.xrange(STREAM, count=1))[0][1]
+    await redis.xadd(STREAM, first)
+    ledger = worker(resources, redis, recording("ledger"), hub_options, "a")
+    await ledger.ensure_groups()
+
+    handled = await ledger.step(asyncio.Event())
+
+    assert handled == 4
+    assert await effect_counts(resources, "ledger") == (3, 3)
+    assert await processed_rows(resources, "ledger") == 3
+    assert await pending(redis, "ledger") == 0
+
+
+async def test_each_group_gets_every_event(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    await record_payments(2)
+    await publish(resources, redis, hub_options)
+    for name in ("ledger", "mailer"):
+        consumer = worker(resources, redis, recording(name), hub_options, "a")
+        await consumer.ensure_groups()
+        await consumer.step(asyncio.Event())
+
+    assert await effect_counts(resources, "ledger") == (2, 2)
+    assert await effect_counts(resources, "mailer") == (2, 2)
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered(
+    resources: Resources, redis: Redis, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    (event_id,) = await record_payments(1)
+    await publish(resources, redis, hub_options)
+    attempts = 0
+
+    async def broken(session: AsyncSession, envelope: Envelope) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise ValueError("cannot handle this")
+
+    consumer = worker(
+        resources, redis, Consumer("broken", (catalog.PAYMENT_CREATED,), broken), hub_options, "a"
+    )
+    await consumer.ensure_groups()
+    await consumer.step(asyncio.Event())
+
+    assert attempts == hub_options.max_attempts == 3
+    assert await pending(redis, "broken") == 0
+    assert await processed_rows(resources, "broken") == 0  # rolled back with the handler
+    (entry,) = await redis.xrange(dead_letter_stream("broken"))
+    fields = entry[1]
+    assert fields["id"] == str(event_id)
+    assert fields["stream"] == STREAM
+    assert fields["attempts"] == "3"
+    assert "cannot handle this" in fields["error"]
+    assert Envelope.model_validate_json(fields["envelope"]).id == event_id
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("a bug that a deploy fixes"),  # retried in place with back-off
+        ConnectionAbortedError("the database hung up"),  # an outage: left pending, reclaimed
+    ],
+    ids=["handler-error", "outage"],
+)
+async def test_a_handler_that_recovers_takes_effect_once(
+    error: Exception,
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    await record_payments(1)
+    await publish(resources, redis, hub_options)
+    inner = recording("flaky")
+    failures = 0
+
+    async def flaky(session: AsyncSession, envelope: Envelope) -> None:
+        nonlocal failures
+        await inner.handler(session, envelope)  # written, then rolled back on failure
+        if failures < 2:
+            failures += 1
+            raise error
+
+    consumer = Consumer("flaky", (catalog.PAYMENT_CREATED,), flaky)
+    member = worker(resources, redis, consumer, hub_options, "a")
+    await member.ensure_groups()
+    stop = asyncio.Event()
+    task = asyncio.create_task(member.run(stop))
+    for _ in range(200):
+        if (await effect_counts(resources, "flaky"))[0]:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 2)
+
+    assert failures == 2
+    assert await effect_counts(resources, "flaky") == (1, 1)
+    assert await redis.exists(dead_letter_stream("flaky")) == 0
+    assert await pending(redis, "flaky") == 0
+
+
+async def test_a_consumer_killed_mid_message_has_it_reclaimed_by_another(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    await record_payments(1)
+    await publish(resources, redis, hub_options)
+    inner = recording("ledger")
+    entered = asyncio.Event()
+
+    async def hangs(session: AsyncSession, envelope: Envelope) -> None:
+        await inner.handler(session, envelope)
+        entered.set()
+        await asyncio.Event().wait()  # never returns: the process "dies" here
+
+    doomed = worker(
+        resources, redis, Consumer("ledger", (catalog.PAYMENT_CREATED,), hangs), hub_options, "a"
+    )
+    await doomed.ensure_groups()
+    dying = asyncio.create_task(doomed.step(asyncio.Event()))
+    await asyncio.wait_for(entered.wait(), 2)
+    dying.cancel()  # killed mid-message: its transaction rolls back, no XACK
+    await asyncio.gather(dying, return_exceptions=True)
+    assert await pending(redis, "ledger") == 1
+
+    rescuer = worker(resources, redis, inner, hub_options, "b")
+    assert await rescuer.reclaim(asyncio.Event()) == 0  # not before the visibility timeout
+    await asyncio.sleep(hub_options.visibility_timeout + 0.1)
+    assert await rescuer.reclaim(asyncio.Event()) == 1
+
+    assert await effect_counts(resources, "ledger") == (1, 1)
+    assert await pending(redis, "ledger") == 0
+
+
+async def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered(
+    resources: Resources, redis: Redis, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    await record_payments(1)
+    await publish(resources, redis, hub_options)
+    consumer = recording("ledger")
+    options = hub_options.model_copy(update={"visibility_timeout": 0.05})
+    first = worker(resources, redis, consumer, options, "a")
+    await first.ensure_groups()
+    # Delivered max_attempts times without an acknowledgement (each consumer died).
+    await redis.xreadgroup("ledger", "a", {STREAM: ">"}, count=1)
+    for member in ("b", "c"):
+        await asyncio.sleep(0.06)
+        await redis.xautoclaim(STREAM, "ledger", member, min_idle_time=50, count=1)
+    await asyncio.sleep(0.06)
+
+    assert await first.reclaim(asyncio.Event()) == 1
+
+    assert await pending(redis, "ledger") == 0
+    (entry,) = await redis.xrange(dead_letter_stream("ledger"))
+    assert entry[1]["error"] == "redelivered"
+    assert entry[1]["attempts"] == "4"
+
+
+async def test_a_malformed_message_is_dead_lettered_at_once(
+    resources: Resources, redis: Redis, hub_options: EventSettings
+) -> None:
+    consumer = worker(resources, redis, recording("ledger"), hub_options, "a")
+    await consumer.ensure_groups()
+    await redis.xadd(STREAM, {"id": "x", "type": catalog.PAYMENT_CREATED, "envelope": "{not json"})
+
+    await consumer.step(asyncio.Event())
+
+    (entry,) = await redis.xrange(dead_letter_stream("ledger"))
+    assert entry[1]["error"].startswith("malformed")
+    assert await pending(redis, "ledger") == 0

@@ -1,0 +1,133 @@
+"""The relay: committed outbox rows reach their topic's stream once, carrying their event id;
+rolled-back ones never exist; side-by-side relays never publish a row twice; a failed XADD
+never marks a row published."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from shared.db import transaction
+from shared.events import OutboxEvent, catalog, record_event
+from shared.events.relay import Relay
+from shared.events.settings import EventSettings
+from shared.events.streams import topic_stream
+from shared.graphql.context import Resources
+from shared.redis_client import make_redis
+from tests.integration.events.conftest import RecordEvents, free_port, payment_created
+
+STREAM = topic_stream(catalog.PAYMENT_CREATED)
+
+
+async def unpublished(resources: Resources) -> int:
+    async with resources.session_factory() as session:
+        return int(
+            (
+                await session.execute(
+                    select(func.count()).where(col(OutboxEvent.published_at).is_(None))
+                )
+            ).scalar_one()
+        )
+
+
+async def test_committed_events_reach_their_stream_with_their_id(
+    resources: Resources, redis: Redis, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    ids = await record_payments(3)
+
+    published = await Relay(resources.session_factory, redis, hub_options).publish_batch()
+
+    assert published == 3
+    entries = await redis.xrange(STREAM)
+    assert [fields["id"] for _, fields in entries] == [str(event_id) for event_id in ids]
+    envelope = json.loads(entries[0][1]["envelope"])
+    assert envelope["id"] == str(ids[0])
+    assert envelope["type"] == catalog.PAYMENT_CREATED
+    assert set(envelope) == {"id", "type", "version", "occurred_at", "actor", "data"}
+    assert await unpublished(resources) == 0
+
+
+async def test_a_rollback_leaves_no_event_behind(
+    resources: Resources, redis: Redis, hub_options: EventSettings
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with transaction(resources.session_factory) as session:
+            await record_event(session, catalog.PAYMENT_CREATED, payment_created(), actor=None)
+            await session.flush()
+            raise RuntimeError("the change failed")
+
+    assert await Relay(resources.session_factory, redis, hub_options).publish_batch() == 0
+    async with resources.session_factory() as session:
+        assert (await session.execute(select(func.count()).select_from(OutboxEvent))).scalar() == 0
+    assert await redis.exists(STREAM) == 0
+
+
+async def test_relays_side_by_side_publish_every_row_once(
+    resources: Resources, redis: Redis, record_payments: RecordEvents
+) -> None:
+    await record_payments(400)
+    options = EventSettings(relay_batch_size=25, _env_file=None)  # type: ignore[call-arg]
+    relays = [Relay(resources.session_factory, redis, options) for _ in range(4)]
+
+    async def drain(relay: Relay) -> int:
+        total = 0
+        while published := await relay.publish_batch():
+            total += published
+        return total
+
+    counts = await asyncio.gather(*(drain(relay) for relay in relays))
+
+    assert sum(counts) == 400
+    assert sum(1 for count in counts if count) > 1  # they really shared the work
+    ids = [fields["id"] for _, fields in await redis.xrange(STREAM)]
+    assert len(ids) == len(set(ids)) == 400
+
+
+async def test_nothing_is_marked_published_when_redis_is_down(
+    resources: Resources, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    await record_payments(5)
+    dead = make_redis(
+        resources.settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    )
+    try:
+        with pytest.raises(RedisError):
+            await Relay(resources.session_factory, dead, hub_options).publish_batch()
+    finally:
+        await dead.aclose()
+    assert await unpublished(resources) == 5
+
+
+async def test_the_relay_loop_waits_out_an_outage_and_stops_on_request(
+    resources: Resources, redis: Redis, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    await record_payments(5)
+    stop = asyncio.Event()
+    dead = make_redis(
+        resources.settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    )
+    try:
+        task = asyncio.create_task(Relay(resources.session_factory, dead, hub_options).run(stop))
+        await asyncio.sleep(0.2)
+        assert not task.done()
+        stop.set()
+        await asyncio.wait_for(task, 2)
+    finally:
+        await dead.aclose()
+    assert await unpublished(resources) == 5
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(Relay(resources.session_factory, redis, hub_options).run(stop))
+    for _ in range(100):
+        if await unpublished(resources) == 0:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 2)
+    assert await redis.xlen(STREAM) == 5
