@@ -16,12 +16,16 @@ SCHEMA = "admin"
 
 
 class AuditLog(SQLModel, table=True):
-    """Append-only record of admin actions and security events."""
+    """Append-only record of admin actions and security events (a trigger refuses UPDATE and
+    DELETE). `user_id` is the actor; `event_id` is the hub event a row was made from, so a
+    redelivered event is recorded once."""
 
     __tablename__ = "audit_logs"
     __table_args__ = (
         Index("idx_audit_logs_user_id", "user_id"),
         Index("idx_audit_logs_created_at", "created_at"),
+        Index("idx_audit_logs_action", "action"),
+        Index("idx_audit_logs_resource", "resource_type", "resource_id"),
         {"schema": SCHEMA},
     )
 
@@ -36,6 +40,9 @@ class AuditLog(SQLModel, table=True):
     details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     ip_address: str | None = Field(default=None, sa_column=Column(String(45)))
     user_agent: str | None = Field(default=None, sa_column=Column(Text))
+    event_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(UUID(as_uuid=True), unique=True)
+    )
     created_at: datetime = created_at()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -87,3 +88,39 @@ class ForgotPassword(CommandModel):
 class ResetPassword(CommandModel):
     token: OpaqueToken
     new_password: NewPassword
+
+
+# Administration (the admin domain's inputs) ----------------------------------------------------
+
+
+class UserSort(StrEnum):
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+    EMAIL_ASC = "EMAIL_ASC"
+    NAME_ASC = "NAME_ASC"
+
+
+class UserQuery(CommandModel):
+    role: Role | None = None
+    search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    active: bool | None = None
+    sort: UserSort = UserSort.CREATED_AT_DESC
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class CreateUser(CommandModel):
+    """Without a password the user is invited: they get a reset token by email."""
+
+    email: Email
+    name: Name
+    role: Role
+    password: NewPassword | None = None
+    email_verified: bool = False
+
+
+class UpdateUser(CommandModel):
+    name: Name | None = None
+    email: Email | None = None
+    email_verified: bool | None = None
+    active: bool | None = None

@@ -37,3 +37,6 @@ class WrongCurrentPassword(ValidationFailed):
     default_message = "The current password is not correct"
 
 
+class LastAdmin(Conflict):
+    code = "LAST_ADMIN"
+    default_message = "The last active administrator cannot be removed"

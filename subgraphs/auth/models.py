@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Text, true
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +29,11 @@ class User(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(255), nullable=False))
     role: str = Field(sa_column=Column(String(50), nullable=False))
     email_verified: bool = Field(default=False, nullable=False)
+    # A deactivated account keeps its rows (payments, audit) but can no longer sign in.
+    is_active: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
+    deactivated_at: datetime | None = timestamp()
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 

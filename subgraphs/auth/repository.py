@@ -5,11 +5,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from shared.rbac import Role
+from subgraphs.auth.commands import UserQuery, UserSort
 from subgraphs.auth.models import PasswordResetToken, RefreshToken, User
+
+# Key of the transaction-scoped advisory lock taken by every change that may remove an ADMIN.
+ADMIN_ROSTER_LOCK = 4_711_001
+
+_ORDER: dict[UserSort, tuple[ColumnElement[Any], ...]] = {
+    UserSort.CREATED_AT_DESC: (col(User.created_at).desc(), col(User.id).desc()),
+    UserSort.CREATED_AT_ASC: (col(User.created_at).asc(), col(User.id).asc()),
+    UserSort.EMAIL_ASC: (col(User.email).asc(),),
+    UserSort.NAME_ASC: (col(User.name).asc(), col(User.id).asc()),
+}
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class UserRepository:
@@ -31,6 +49,55 @@ class UserRepository:
         self.session.add(user)
         await self.session.flush()
         return user
+
+    async def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        result = await self.session.execute(
+            select(User)
+            .where(User.id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    async def lock_admin_roster(self) -> None:
+        """Held until the transaction ends: admin removals run one after the other."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMIN_ROSTER_LOCK}
+        )
+
+    async def count_active_admins(self, *, excluding: uuid.UUID) -> int:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(User)
+            .where(
+                col(User.role) == Role.ADMIN.value,
+                col(User.is_active).is_(True),
+                col(User.id) != excluding,
+            )
+        )
+        return int(result.scalar_one())
+
+    async def search(self, query: UserQuery) -> tuple[list[User], int]:
+        """One page of users matching `query`, and how many match in all."""
+        conditions: list[ColumnElement[bool]] = []
+        if query.role is not None:
+            conditions.append(col(User.role) == query.role.value)
+        if query.active is not None:
+            conditions.append(col(User.is_active).is_(query.active))
+        if query.search:
+            pattern = f"%{_escape_like(query.search)}%"
+            conditions.append(or_(col(User.email).ilike(pattern), col(User.name).ilike(pattern)))
+        total = await self.session.execute(
+            select(func.count()).select_from(User).where(*conditions)
+        )
+        rows = await self.session.execute(
+            select(User)
+            .where(*conditions)
+            .order_by(*_ORDER[query.sort])
+            .offset((query.page - 1) * query.page_size)
+            .limit(query.page_size)
+        )
+        return list(rows.scalars()), int(total.scalar_one())
 
 
 class RefreshTokenRepository:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
+from shared.config_store import AUTH_MAX_FAILED_LOGINS, read_setting
 from shared.errors import NotFound, RateLimited
 from shared.events import catalog, record_event
 from shared.models import utcnow
@@ -35,6 +36,7 @@ from subgraphs.auth.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidResetToken,
+    LastAdmin,
     RefreshTokenReused,
     RoleNotAllowed,
     WrongCurrentPassword,
@@ -74,9 +76,6 @@ class AuthService:
         self.refresh_tokens = RefreshTokenRepository(self.session)
         self.reset_tokens = ResetTokenRepository(self.session)
         window = self.settings.login_failure_window
-        self.login_throttle = FailureThrottle(
-            self.redis, "login", self.settings.login_max_failures, window
-        )
         self.forgot_throttle = FailureThrottle(self.redis, "forgot", FORGOT_PASSWORD_LIMIT, window)
         self.reset_throttle = FailureThrottle(self.redis, "reset", RESET_ATTEMPT_LIMIT, window)
 
@@ -85,31 +84,14 @@ class AuthService:
     async def register(self, data: commands.Register) -> AuthSession:
         if data.role not in SELF_REGISTRABLE_ROLES:
             raise RoleNotAllowed(f"Role {data.role.value} cannot be chosen at registration")
-        if await self.users.get_by_email(data.email) is not None:
-            raise EmailTaken()
-        user = User(
-            email=data.email,
-            name=data.name,
-            role=data.role.value,
-            password_hash=await hash_password(data.password, self.settings.bcrypt_rounds),
-        )
-        try:
-            async with self.session.begin_nested():
-                await self.users.add(user)
-        except IntegrityError:
-            raise EmailTaken() from None  # a concurrent registration won the race
-        await record_event(
-            self.session,
-            catalog.USER_REGISTERED,
-            catalog.UserRegistered(
-                user_id=user.id,
-                email=user.email,
-                name=user.name,
-                role=user.role,
-                client=self.client,
+        user = await self._add_user(
+            User(
+                email=data.email,
+                name=data.name,
+                role=data.role.value,
+                password_hash=await hash_password(data.password, self.settings.bcrypt_rounds),
             ),
-            actor=user.id,
-            key=str(user.id),
+            actor=None,
         )
         return await self._start_session(user)
 
@@ -129,24 +111,25 @@ class AuthService:
     async def login(self, data: commands.Login) -> AuthSession:
         """Same answer, and one bcrypt check, for an unknown email and a wrong password."""
         subjects = (f"account:{data.email}", f"ip:{self.client.ip}")
-        await self.login_throttle.check(*subjects)
+        login_throttle = await self._login_throttle()
+        await login_throttle.check(*subjects)
         user = await self.users.get_by_email(data.email)
         password_hash = user.password_hash if user else dummy_hash(self.settings.bcrypt_rounds)
         is_valid = await verify_password(data.password, password_hash)
-        if user is None or not is_valid:
-            await self.login_throttle.record_failure(*subjects)
+        if user is None or not is_valid or not user.is_active:
+            await login_throttle.record_failure(*subjects)
             await self._record_now(
                 catalog.LOGIN_FAILED,
                 catalog.LoginFailed(
                     user_id=user.id if user else None,
-                    reason="unknown_email" if user is None else "wrong_password",
+                    reason=_failure_reason(user, is_valid),
                     client=self.client,
                 ),
                 actor=user.id if user else None,
             )
             logger.warning("login failed", extra={"user_id": str(user.id) if user else None})
             raise InvalidCredentials()
-        await self.login_throttle.reset(subjects[0])
+        await login_throttle.reset(subjects[0])
         await record_event(
             self.session,
             catalog.LOGIN_SUCCEEDED,
@@ -179,7 +162,7 @@ class AuthService:
         if token.expires_at <= now:
             raise InvalidRefreshToken("The refresh token has expired")
         user = await self.users.get(token.user_id)
-        if user is None:
+        if user is None or not user.is_active:
             raise InvalidRefreshToken()
         successor, issued = await self._issue(user, token.family_id, token.expires_at)
         token.revoked_at = now
@@ -218,9 +201,10 @@ class AuthService:
         """Needs the current password; ends every session and starts a fresh one for the caller."""
         user = await self.current_user(viewer)
         subject = f"account:{user.email}"
-        await self.login_throttle.check(subject)
+        login_throttle = await self._login_throttle()
+        await login_throttle.check(subject)
         if not await verify_password(data.current_password, user.password_hash):
-            await self.login_throttle.record_failure(subject)
+            await login_throttle.record_failure(subject)
             raise WrongCurrentPassword()
         await self._set_password(user, data.new_password, via="change")
         return await self._start_session(user)
@@ -235,24 +219,13 @@ class AuthService:
         except RateLimited:
             return FORGOT_PASSWORD_MESSAGE
         await self.forgot_throttle.record_failure(subject)
-        if user is None:
+        if user is None or not user.is_active:
             return FORGOT_PASSWORD_MESSAGE
-        raw = new_opaque_token(32)
-        expires_at = utcnow() + self.settings.password_reset_expires_in
-        await self.reset_tokens.add(
-            PasswordResetToken(
-                user_id=user.id, token_hash=hash_opaque_token(raw), expires_at=expires_at
-            )
-        )
-        minutes = int(self.settings.password_reset_expires_in.total_seconds() // 60)
-        await self.mailer.send(
-            self.session,
-            to=user.email,
+        await self._mail_reset_token(
+            user,
             subject="Reset your password",
-            body=(
-                f"Hello {user.name},\n\nUse this token to reset your password within "
-                f"{minutes} minutes:\n\n{raw}\n\nIf you did not ask for this, ignore this email."
-            ),
+            purpose="Use this token to reset your password",
+            footer="If you did not ask for this, ignore this email.",
         )
         return FORGOT_PASSWORD_MESSAGE
 
@@ -271,7 +244,180 @@ class AuthService:
         await self._set_password(user, data.new_password, via="reset")
         return "Your password has been reset. Sign in with the new password."
 
+    # Administration (called by the admin domain's service) --------------------------------
+
+    async def find_users(self, query: commands.UserQuery) -> tuple[list[User], int]:
+        return await self.users.search(query)
+
+    async def get_user(self, user_id: uuid.UUID) -> User:
+        user = await self.users.get(user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user
+
+    async def create_user(self, data: commands.CreateUser, *, actor: uuid.UUID) -> User:
+        """Any role. Without a password the account gets an unguessable one and the user an
+        invitation: a reset token by email (they can ask for a fresh one with forgot-password)."""
+        password = data.password or new_opaque_token(32)
+        user = await self._add_user(
+            User(
+                email=data.email,
+                name=data.name,
+                role=data.role.value,
+                email_verified=data.email_verified,
+                password_hash=await hash_password(password, self.settings.bcrypt_rounds),
+            ),
+            actor=actor,
+        )
+        if data.password is None:
+            await self._mail_reset_token(
+                user,
+                subject="You have been invited",
+                purpose="An account was created for you. Use this token to choose a password",
+                footer="After it expires, ask for a new one with 'forgot password'.",
+            )
+        return user
+
+    async def update_user(
+        self, user_id: uuid.UUID, data: commands.UpdateUser, *, actor: uuid.UUID
+    ) -> tuple[User, dict[str, list[object]]]:
+        """Apply the given fields; returns the user and what changed (`field: [from, to]`)."""
+        user = await self._user_for_change(user_id)
+        changes: dict[str, list[object]] = {}
+        if data.email is not None and data.email != user.email:
+            if await self.users.get_by_email(data.email) is not None:
+                raise EmailTaken()
+            changes["email"] = [user.email, data.email]
+            user.email = data.email
+        for name in ("name", "email_verified"):
+            value = getattr(data, name)
+            if value is not None and value != getattr(user, name):
+                changes[name] = [getattr(user, name), value]
+                setattr(user, name, value)
+        if data.active is not None and data.active != user.is_active:
+            changes["active"] = [user.is_active, data.active]
+            await self._set_active(user, data.active, actor=actor)
+        try:
+            async with self.session.begin_nested():
+                await self.session.flush()
+        except IntegrityError:
+            raise EmailTaken() from None
+        return user, changes
+
+    async def deactivate_user(self, user_id: uuid.UUID, *, actor: uuid.UUID) -> User:
+        """Sign-in refused, every session ended at once; the user's rows stay."""
+        user = await self._user_for_change(user_id)
+        if user.is_active:
+            await self._set_active(user, False, actor=actor)
+        return user
+
+    async def set_role(
+        self, user_id: uuid.UUID, role: Role, *, actor: uuid.UUID
+    ) -> tuple[User, str]:
+        """Ends the user's sessions, so the new role applies from the next sign-in. Returns
+        the user and the role they had."""
+        user = await self._user_for_change(user_id)
+        previous = user.role
+        if previous == role.value:
+            return user, previous
+        if previous == Role.ADMIN.value:
+            await self._keep_an_admin(user)
+        user.role = role.value
+        await self.session.flush()
+        await self.end_all_sessions(user.id)
+        await record_event(
+            self.session,
+            catalog.USER_ROLE_CHANGED,
+            catalog.UserRoleChanged(
+                user_id=user.id, from_role=previous, to_role=role.value, changed_by=actor
+            ),
+            actor=actor,
+            key=str(user.id),
+        )
+        return user, previous
+
     # Internals -------------------------------------------------------------------------------
+
+    async def _add_user(self, user: User, *, actor: uuid.UUID | None) -> User:
+        """Insert a new account and publish `user.registered` (actor: the user themselves
+        unless an admin created it)."""
+        if await self.users.get_by_email(user.email) is not None:
+            raise EmailTaken()
+        try:
+            async with self.session.begin_nested():
+                await self.users.add(user)
+        except IntegrityError:
+            raise EmailTaken() from None  # a concurrent registration won the race
+        await record_event(
+            self.session,
+            catalog.USER_REGISTERED,
+            catalog.UserRegistered(
+                user_id=user.id,
+                email=user.email,
+                name=user.name,
+                role=user.role,
+                client=self.client,
+            ),
+            actor=actor or user.id,
+            key=str(user.id),
+        )
+        return user
+
+    async def _user_for_change(self, user_id: uuid.UUID) -> User:
+        """The user row, locked, after the admin-roster lock (always taken first, so every
+        change of a user waits in one order and the last-admin check sees committed state)."""
+        await self.users.lock_admin_roster()
+        user = await self.users.get_for_update(user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user
+
+    async def _keep_an_admin(self, user: User) -> None:
+        if user.is_active and await self.users.count_active_admins(excluding=user.id) == 0:
+            raise LastAdmin()
+
+    async def _set_active(self, user: User, active: bool, *, actor: uuid.UUID) -> None:
+        if active:
+            user.is_active, user.deactivated_at = True, None
+            event: tuple[str, catalog.EventData] = (
+                catalog.USER_REACTIVATED,
+                catalog.UserReactivated(user_id=user.id, reactivated_by=actor),
+            )
+        else:
+            if user.role == Role.ADMIN.value:
+                await self._keep_an_admin(user)
+            user.is_active, user.deactivated_at = False, utcnow()
+            await self.end_all_sessions(user.id)
+            event = (
+                catalog.USER_DEACTIVATED,
+                catalog.UserDeactivated(user_id=user.id, deactivated_by=actor),
+            )
+        await self.session.flush()
+        await record_event(self.session, *event, actor=actor, key=str(user.id))
+
+    async def _login_throttle(self) -> FailureThrottle:
+        """Its limit is the platform setting `auth.max_failed_logins`, read per attempt."""
+        limit = await read_setting(self.session, self.redis, self.settings, AUTH_MAX_FAILED_LOGINS)
+        return FailureThrottle(self.redis, "login", limit, self.settings.login_failure_window)
+
+    async def _mail_reset_token(
+        self, user: User, *, subject: str, purpose: str, footer: str
+    ) -> None:
+        """A single-use token (≥ 256 bits, stored hashed, short-lived) sent to the user."""
+        raw = new_opaque_token(32)
+        expires_at = utcnow() + self.settings.password_reset_expires_in
+        await self.reset_tokens.add(
+            PasswordResetToken(
+                user_id=user.id, token_hash=hash_opaque_token(raw), expires_at=expires_at
+            )
+        )
+        minutes = int(self.settings.password_reset_expires_in.total_seconds() // 60)
+        await self.mailer.send(
+            self.session,
+            to=user.email,
+            subject=subject,
+            body=f"Hello {user.name},\n\n{purpose} within {minutes} minutes:\n\n{raw}\n\n{footer}",
+        )
 
     async def _set_password(self, user: User, password: str, *, via: str) -> None:
         user.password_hash = await hash_password(password, self.settings.bcrypt_rounds)
@@ -317,3 +463,9 @@ class AuthService:
         """Record an event that must survive the error the caller is about to raise."""
         await record_event(self.session, event_type, data, actor=actor)
         await self.session.commit()
+
+
+def _failure_reason(user: User | None, is_valid: bool) -> str:
+    if user is None:
+        return "unknown_email"
+    return "wrong_password" if not is_valid else "deactivated"

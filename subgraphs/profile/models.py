@@ -29,6 +29,7 @@ class UserProfile(SQLModel, table=True):
         )
     )
     avatar_url: str | None = Field(default=None, sa_column=Column(String(500)))
+    avatar_key: str | None = Field(default=None, sa_column=Column(String(100)))  # storage name
     phone: str | None = Field(default=None, sa_column=Column(String(20)))
     address: str | None = Field(default=None, sa_column=Column(Text))
     bio: str | None = Field(default=None, sa_column=Column(Text))

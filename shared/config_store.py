@@ -1,0 +1,131 @@
+"""Platform settings an admin changes at run time, readable by every service.
+
+Each key has a type, a JSON schema and a default. The admin domain validates and stores
+changes in `admin.system_config`; any service reads them with `read_setting`, which keeps the
+stored value in Redis for `CACHE_TTL_SECONDS` (the admin domain drops it on change), so a
+change takes effect without a restart. This module is the contract between the admin domain
+and its readers, as `shared.events.catalog` is for events; the read is one `SELECT` on
+`admin.system_config (key, value)`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter, ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.config import Settings
+from shared.http.responses import dumps
+
+logger = logging.getLogger(__name__)
+
+CACHE_TTL_SECONDS = 10
+_CACHE_KEY = "config:{}"
+_READ = text("SELECT value FROM admin.system_config WHERE key = :key")
+
+RATE_LIMIT_PER_MINUTE = "rate_limit.requests_per_minute"
+AUTH_MAX_FAILED_LOGINS = "auth.max_failed_logins"
+PAYMENTS_MAX_AMOUNT = "payments.max_amount"
+MAINTENANCE_MODE = "maintenance_mode"
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One setting: `parse` validates a new value as strict JSON (no "5" for 5, no 1 for
+    true); stored values are JSON (`dump`) and read back with `load`."""
+
+    name: str
+    description: str
+    type_: Any
+    default: Callable[[Settings], Any]
+
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.type_)
+
+    def parse(self, value: Any) -> Any:
+        """The validated value; raises pydantic's ValidationError."""
+        return self.adapter.validate_json(dumps(value), strict=True)
+
+    def dump(self, value: Any) -> Any:
+        return self.adapter.dump_python(value, mode="json")
+
+    def load(self, stored: Any) -> Any:
+        return self.adapter.validate_python(stored, strict=False)
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.adapter.json_schema()
+
+
+CONFIG_KEYS: dict[str, ConfigKey] = {
+    key.name: key
+    for key in (
+        ConfigKey(
+            RATE_LIMIT_PER_MINUTE,
+            "Requests a client may make per minute through the router.",
+            Annotated[int, Field(ge=1, le=100_000)],
+            lambda _: 100,
+        ),
+        ConfigKey(
+            AUTH_MAX_FAILED_LOGINS,
+            "Failed sign-ins per account (and per client IP) before sign-in is paused.",
+            Annotated[int, Field(ge=1, le=1000)],
+            lambda settings: settings.login_max_failures,
+        ),
+        ConfigKey(
+            PAYMENTS_MAX_AMOUNT,
+            "The largest amount one payment may have.",
+            Annotated[Decimal, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2)],
+            lambda _: Decimal("10000.00"),
+        ),
+        ConfigKey(
+            MAINTENANCE_MODE,
+            "When true, the platform answers only administrators.",
+            bool,
+            lambda _: False,
+        ),
+    )
+}
+
+
+async def read_setting(session: AsyncSession, redis: Redis, settings: Settings, name: str) -> Any:
+    """The current value of setting `name` (its default when never set). A Redis failure
+    only costs the cache: the value is then read from the database."""
+    key = CONFIG_KEYS[name]
+    cache_key = _CACHE_KEY.format(name)
+    cached: bytes | str | None = None
+    try:
+        cached = await redis.get(cache_key)
+    except RedisError as exc:
+        logger.warning("config cache unavailable", exc_info=exc)
+    if cached is not None:
+        stored = json.loads(cached)
+    else:
+        stored = (await session.execute(_READ, {"key": name})).scalar_one_or_none()
+        try:
+            await redis.set(cache_key, json.dumps(stored), ex=CACHE_TTL_SECONDS)
+        except RedisError as exc:
+            logger.warning("config cache unavailable", exc_info=exc)
+    if stored is None:
+        return key.default(settings)
+    try:
+        return key.load(stored)
+    except ValidationError:
+        logger.error("stored setting is invalid; using its default", extra={"key": name})
+        return key.default(settings)
+
+
+async def forget_cached(redis: Redis, names: Iterable[str]) -> None:
+    """Drop cached values after a change is committed, so the next read sees it."""
+    keys = [_CACHE_KEY.format(name) for name in names]
+    if keys:
+        await redis.delete(*keys)

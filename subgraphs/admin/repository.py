@@ -1,0 +1,129 @@
+"""SQL of the admin domain: audit rows, stored settings and the analytics reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from subgraphs.admin.commands import AuditQuery
+from subgraphs.admin.models import AuditLog, SystemConfig
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: AuditLog) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def add_once(self, values: dict[str, Any]) -> bool:
+        """Insert unless a row for the same `event_id` exists; True when inserted."""
+        result = await self.session.execute(
+            insert(AuditLog)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(col(AuditLog.id))
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def search(self, query: AuditQuery) -> tuple[list[AuditLog], int]:
+        """One page, newest first, and the number of matching rows."""
+        conditions: list[ColumnElement[bool]] = []
+        if query.user_id is not None:
+            conditions.append(col(AuditLog.user_id) == query.user_id)
+        if query.action is not None:
+            conditions.append(col(AuditLog.action) == query.action)
+        if query.resource_type is not None:
+            conditions.append(col(AuditLog.resource_type) == query.resource_type)
+        if query.resource_id is not None:
+            conditions.append(col(AuditLog.resource_id) == query.resource_id)
+        if query.since is not None:
+            conditions.append(col(AuditLog.created_at) >= query.since)
+        if query.until is not None:
+            conditions.append(col(AuditLog.created_at) <= query.until)
+        total = await self.session.execute(
+            select(func.count()).select_from(AuditLog).where(*conditions)
+        )
+        rows = await self.session.execute(
+            select(AuditLog)
+            .where(*conditions)
+            .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
+            .offset((query.page - 1) * query.page_size)
+            .limit(query.page_size)
+        )
+        return list(rows.scalars()), int(total.scalar_one())
+
+
+class ConfigRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> dict[str, SystemConfig]:
+        rows = await self.session.execute(select(SystemConfig))
+        return {row.key: row for row in rows.scalars()}
+
+    async def get_for_update(self, keys: list[str]) -> dict[str, SystemConfig]:
+        rows = await self.session.execute(
+            select(SystemConfig).where(col(SystemConfig.key).in_(keys)).with_for_update()
+        )
+        return {row.key: row for row in rows.scalars()}
+
+    async def put(self, key: str, value: Any, description: str, updated_by: uuid.UUID) -> None:
+        await self.session.execute(
+            insert(SystemConfig)
+            .values(key=key, value=value, description=description, updated_by=updated_by)
+            .on_conflict_do_update(
+                index_elements=["key"],
+                set_={"value": value, "description": description, "updated_by": updated_by},
+            )
+        )
+
+
+# The reports read other domains' tables with SELECT only: `auth.users` (role, is_active,
+# created_at) and `payments.payments` (status, currency, amount, created_at). They never write,
+# and they group in PostgreSQL so the answer's size depends on the range, not on the rows.
+_USERS_BY_ROLE = text(
+    "SELECT role, is_active, count(*) AS count FROM auth.users "
+    "GROUP BY role, is_active ORDER BY role, is_active DESC"
+)
+_SIGNUPS_PER_DAY = text(
+    "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS count FROM auth.users "
+    "WHERE created_at >= :start AND created_at < :end GROUP BY day ORDER BY day"
+)
+_PAYMENTS_PER_DAY = text(
+    "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, status, currency, "
+    "count(*) AS count, sum(amount) AS volume FROM payments.payments "
+    "WHERE created_at >= :start AND created_at < :end "
+    "GROUP BY day, status, currency ORDER BY day, status, currency"
+)
+
+
+class AnalyticsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def users_by_role(self) -> list[dict[str, Any]]:
+        return await self._rows(_USERS_BY_ROLE, {})
+
+    async def signups_per_day(self, first: date, last: date) -> list[dict[str, Any]]:
+        return await self._rows(_SIGNUPS_PER_DAY, _bounds(first, last))
+
+    async def payments_per_day(self, first: date, last: date) -> list[dict[str, Any]]:
+        return await self._rows(_PAYMENTS_PER_DAY, _bounds(first, last))
+
+    async def _rows(self, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        result = await self.session.execute(query, params)
+        return [dict(row) for row in result.mappings()]
+
+
+def _bounds(first: date, last: date) -> dict[str, Any]:
+    """UTC midnight of `first` up to (excluded) UTC midnight after `last`."""
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    return {"start": start, "end": start + timedelta(days=(last - first).days + 1)}
