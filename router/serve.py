@@ -23,6 +23,8 @@ def run_router(host: str, port: int, supergraph_path: str | None = None) -> None
     startup from the subgraphs that answer). Blocks until the server stops.
     """
     logging.basicConfig(level=logging.INFO)
+    # One line per subgraph request would cost more than the request itself.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
     app = create_router_app(settings, supergraph_path or DEFAULT_SUPERGRAPH_CONFIG)
     uvicorn.run(

