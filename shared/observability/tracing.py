@@ -53,11 +53,6 @@ def tracing_enabled() -> bool:
     return _state["enabled"]
 
 
-def enable_for_tests() -> None:
-    """Record spans with whatever provider the caller installed (tests' in-memory one)."""
-    _state["enabled"] = True
-
-
 def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME)
 
