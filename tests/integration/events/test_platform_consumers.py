@@ -1,0 +1,99 @@
+"""The platform's registered consumers, fed through the real relay: security and payment
+events become audit rows once; a config change drops the cached value."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from shared.db import transaction
+from shared.events import catalog, record_event
+from shared.events.consumer import ConsumerWorker, registered_consumers
+from shared.events.relay import Relay
+from shared.events.settings import EventSettings
+from shared.graphql.context import Resources
+from subgraphs.admin.models import AuditLog
+
+
+def hub(resources: Resources, redis: Redis) -> Resources:
+    return Resources(resources.settings, resources.session_factory, redis)
+
+
+async def deliver(resources: Resources, name: str, options: EventSettings) -> None:
+    """Publish what the outbox holds, then let consumer `name` handle it (twice over: the
+    second pass sees every message again, as after a crash before XACK)."""
+    while await Relay(resources.session_factory, resources.redis, options).publish_batch():
+        pass
+    (consumer,) = [c for c in registered_consumers(resources) if c.name == name]
+    worker = ConsumerWorker(consumer, resources.session_factory, resources.redis, options, "t")
+    await worker.ensure_groups()
+    await worker.step(asyncio.Event())
+    for stream in worker.streams:
+        for _, fields in await resources.redis.xrange(stream):
+            await worker.handle(stream, "0-1", fields, asyncio.Event())
+
+
+def test_the_platform_runs_audit_and_config_cache_consumers(
+    resources: Resources, redis: Redis
+) -> None:
+    consumers = {c.name: c for c in registered_consumers(hub(resources, redis))}
+
+    assert {"audit", "config-cache"} <= set(consumers)
+    assert {
+        catalog.LOGIN_FAILED,
+        catalog.REFRESH_REUSE_DETECTED,
+        catalog.PAYMENT_STATUS_CHANGED,
+    } <= set(consumers["audit"].topics)
+    assert consumers["config-cache"].topics == (catalog.CONFIG_CHANGED,)
+
+
+async def test_security_events_become_one_audit_row_each(
+    resources: Resources, redis: Redis, hub_options: EventSettings
+) -> None:
+    async with transaction(resources.session_factory) as session:
+        event = await record_event(
+            session,
+            catalog.LOGIN_FAILED,
+            catalog.LoginFailed(
+                user_id=None,
+                reason="unknown_email",
+                client=catalog.ClientInfo(ip="203.0.113.7", user_agent="curl"),
+            ),
+            actor=None,
+        )
+
+    await deliver(hub(resources, redis), "audit", hub_options)
+
+    async with resources.session_factory() as session:
+        rows = (
+            (await session.execute(select(AuditLog).where(col(AuditLog.event_id) == event.id)))
+            .scalars()
+            .all()
+        )
+        total = (await session.execute(select(func.count()).select_from(AuditLog))).scalar()
+    assert total == 1
+    (row,) = rows
+    assert row.action == catalog.LOGIN_FAILED
+    assert row.ip_address == "203.0.113.7"
+    assert row.details == {"user_id": None, "reason": "unknown_email"}
+
+
+async def test_a_config_change_drops_the_cached_value(
+    resources: Resources, redis: Redis, hub_options: EventSettings
+) -> None:
+    await redis.set("config:maintenance_mode", "false")
+    async with transaction(resources.session_factory) as session:
+        await record_event(
+            session,
+            catalog.CONFIG_CHANGED,
+            catalog.ConfigChanged(key="maintenance_mode", value=True, changed_by=uuid.uuid4()),
+            actor=None,
+        )
+
+    await deliver(hub(resources, redis), "config-cache", hub_options)
+
+    assert await redis.exists("config:maintenance_mode") == 0
