@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import text
@@ -29,6 +29,7 @@ from shared.http.responses import dumps
 logger = logging.getLogger(__name__)
 
 CACHE_TTL_SECONDS = 10
+CENT = Decimal("0.01")
 _CACHE_KEY = "config:{}"
 _READ = text("SELECT value FROM admin.system_config WHERE key = :key")
 
@@ -84,7 +85,11 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         ConfigKey(
             PAYMENTS_MAX_AMOUNT,
             "The largest amount one payment may have.",
-            Annotated[Decimal, Field(gt=0, le=Decimal("99999999.99"), decimal_places=2)],
+            Annotated[
+                Decimal,
+                Field(gt=0, le=Decimal("99999999.99"), decimal_places=2),
+                AfterValidator(lambda amount: amount.quantize(CENT)),
+            ],
             lambda _: Decimal("10000.00"),
         ),
         ConfigKey(

@@ -24,8 +24,8 @@ AUDITED_EVENTS: dict[str, tuple[str, str]] = {
     catalog.LOGGED_OUT: ("user", "user_id"),
     catalog.REFRESH_REUSE_DETECTED: ("user", "user_id"),
     catalog.PASSWORD_CHANGED: ("user", "user_id"),
-    "payment.created": ("payment", "payment_id"),
-    "payment.status_changed": ("payment", "payment_id"),
+    catalog.PAYMENT_CREATED: ("payment", "payment_id"),
+    catalog.PAYMENT_STATUS_CHANGED: ("payment", "payment_id"),
 }
 
 
