@@ -85,6 +85,7 @@ def _build_state(
     redis: Redis | None,
     limits: GraphQLLimits,
     rate_limits: RateLimits,
+    deduplicate: bool,
 ) -> RouterState:
     supergraph = composed.supergraph
     rules = [NoSchemaIntrospectionCustomRule] if settings.is_production else []
@@ -95,6 +96,7 @@ def _build_state(
         rules=rules,
         checks=[make_limit_check(supergraph.api_schema, limits)],
         extra_urls={c.name: c.routing_url for c in composed.configured},
+        deduplicate=deduplicate,
     )
     metrics = RouterMetrics()
     guard = RedisGuard()
@@ -314,6 +316,7 @@ def create_router_app(
     redis: Redis | None = None,
     limits: GraphQLLimits | None = None,
     rate_limits: RateLimits | None = None,
+    deduplicate: bool = True,
 ) -> Starlette:
     """The router app.
 
@@ -321,6 +324,7 @@ def create_router_app(
     file, or an already loaded :class:`ComposedSupergraph`. Redis comes from ``redis`` or else
     ``settings.redis_url`` (no Redis: no rate limits and no deny-list check at the edge).
     ``transports`` maps subgraph names to httpx transports (tests run subgraphs in-process).
+    ``deduplicate`` sends identical in-flight query fetches to a subgraph once.
     """
     limits = limits or GraphQLLimits()
     rate_limits = rate_limits or RateLimits()
@@ -348,7 +352,9 @@ def create_router_app(
         client = (
             redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
         )
-        app.state.router = _build_state(settings, composed, transports, client, limits, rate_limits)
+        app.state.router = _build_state(
+            settings, composed, transports, client, limits, rate_limits, deduplicate
+        )
 
     routes = [
         Route("/graphql", _timed("graphql", graphql_post), methods=["POST"]),
@@ -382,6 +388,6 @@ def create_router_app(
             redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
         )
         app.state.router = _build_state(
-            settings, supergraph_source, transports, client, limits, rate_limits
+            settings, supergraph_source, transports, client, limits, rate_limits, deduplicate
         )
     return app

@@ -27,13 +27,14 @@ class Gateway:
         rules: Sequence[type[ASTValidationRule]] = (),
         checks: Sequence[DocumentCheck] = (),
         extra_urls: Mapping[str, str] | None = None,
+        deduplicate: bool = True,
     ) -> None:
         self.supergraph = supergraph
         urls = {name: graph.url for name, graph in supergraph.graphs.items()}
         urls.update({k: v for k, v in (extra_urls or {}).items() if k not in urls})
         self.clients = SubgraphClients(urls, secret, timeout, transports)
         self.planner = Planner(supergraph, rules=rules, checks=checks)
-        self.executor = Executor(supergraph, self.clients)
+        self.executor = Executor(supergraph, self.clients, deduplicate)
 
     def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
         """Parse and validate (cached); raises :class:`OperationError`."""

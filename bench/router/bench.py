@@ -16,12 +16,13 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +59,6 @@ class Result:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -137,7 +136,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
         cwd=HERE,
         check=True,
@@ -145,7 +144,7 @@ def main() -> None:
     )
     ports = {name: free_port() for name in ("payments", "users", "profiles")}
     work = Path(tempfile.mkdtemp(prefix="router-bench-"))
-    with contextlib_exit_stack() as stack:
+    with ExitStack() as stack:
         for name, port in ports.items():
             stack.enter_context(
                 process(
@@ -158,9 +157,7 @@ def main() -> None:
             )
         for port in ports.values():
             wait_until_up(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D")
-        configs = [
-            SubgraphConfig(n, f"http://127.0.0.1:{p}/graphql") for n, p in ports.items()
-        ]
+        configs = [SubgraphConfig(n, f"http://127.0.0.1:{p}/graphql") for n, p in ports.items()]
         sdl, missing = asyncio.run(compose_from_config(configs, SECRET))
         assert not missing, missing
         supergraph = work / "supergraph.graphql"
@@ -175,7 +172,8 @@ def main() -> None:
         for name, argv, env, path in gateways(supergraph):
             port = free_port()
             argv = [a.replace("{port}", str(port)) for a in argv]
-            with process(pinned(GATEWAY_CORE, argv), HERE if name != "ours" else ROOT, env):
+            cwd = ROOT if name.startswith("ours") else HERE
+            with process(pinned(GATEWAY_CORE, argv), cwd, env):
                 url = f"http://127.0.0.1:{port}{path}"
                 wait_until_up(f"http://127.0.0.1:{port}{path}?query=%7B__typename%7D")
                 results[name] = {}
@@ -183,16 +181,8 @@ def main() -> None:
                     check_answer(url, query)
                     autocannon(url, query, 2, args.connections)  # warm-up
                     print(f"{name}: {label} ...", flush=True)
-                    results[name][label] = autocannon(
-                        url, query, args.duration, args.connections
-                    )
+                    results[name][label] = autocannon(url, query, args.duration, args.connections)
     report(results)
-
-
-def contextlib_exit_stack():  # type: ignore[no-untyped-def]
-    from contextlib import ExitStack
-
-    return ExitStack()
 
 
 def gateways(supergraph: Path) -> list[tuple[str, list[str], dict[str, str], str]]:
@@ -201,8 +191,17 @@ def gateways(supergraph: Path) -> list[tuple[str, list[str], dict[str, str], str
         "from router.serve import run_router; "
         f"run_router('127.0.0.1', {{port}}, {str(supergraph)!r})"
     )
+    # The same app without in-flight deduplication, to show what that feature is worth.
+    no_dedupe = (
+        "import uvicorn; from router.app import create_router_app; "
+        "from shared.config import get_settings; "
+        f"app = create_router_app(get_settings(), {str(supergraph)!r}, deduplicate=False); "
+        "uvicorn.run(app, host='127.0.0.1', port={port}, loop='uvloop', http='httptools', "
+        "log_level='warning')"
+    )
     return [
         ("ours", [sys.executable, "-c", code], env, "/graphql"),
+        ("ours, no dedupe", [sys.executable, "-c", no_dedupe], env, "/graphql"),
         (
             "@apollo/gateway",
             ["node", "apollo-gateway.mjs", str(supergraph), "{port}", SECRET],
@@ -230,8 +229,10 @@ def gateways(supergraph: Path) -> list[tuple[str, list[str], dict[str, str], str
 def report(results: dict[str, dict[str, Result]]) -> None:
     floor = results["direct subgraph"]["floor"]
     print()
-    print(f"direct subgraph call (floor): {floor.rps:8.0f} req/s  p50 {floor.p50:.1f} ms  "
-          f"p99 {floor.p99:.1f} ms")
+    print(
+        f"direct subgraph call (floor): {floor.rps:8.0f} req/s  p50 {floor.p50:.1f} ms  "
+        f"p99 {floor.p99:.1f} ms"
+    )
     for label in QUERIES:
         print(f"\n{label}")
         print(f"  {'gateway':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
@@ -240,13 +241,15 @@ def report(results: dict[str, dict[str, Result]]) -> None:
                 continue
             r = by_query[label]
             print(f"  {name:<18}{r.rps:>9.0f}{r.p50:>9.1f}{r.p99:>9.1f}{r.errors:>8}")
-        ours = results["ours"][label].rps
-        for other in ("@apollo/gateway", "hive gateway"):
-            theirs = results[other][label].rps
-            print(f"  ours / {other}: {ours / theirs:.2f}x" if theirs else "")
+        for mine in ("ours", "ours, no dedupe"):
+            ours = results[mine][label].rps
+            for other in ("@apollo/gateway", "hive gateway"):
+                theirs = results[other][label].rps
+                print(f"  {mine} / {other}: {ours / theirs:.2f}x" if theirs else "")
     a = next(iter(QUERIES))
-    overhead = results["ours"][a].p50 - floor.p50
-    print(f"\np50 overhead of ours over the direct call on (a): {overhead:.1f} ms")
+    for mine in ("ours", "ours, no dedupe"):
+        overhead = results[mine][a].p50 - floor.p50
+        print(f"p50 overhead of {mine} over the direct call on (a): {overhead:.1f} ms")
 
 
 if __name__ == "__main__":

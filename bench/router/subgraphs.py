@@ -77,7 +77,7 @@ class User:
 @strawberry.type
 class UsersQuery:
     @strawberry.field
-    def user(self, id: strawberry.ID) -> User:  # noqa: A002
+    def user(self, id: strawberry.ID) -> User:
         return User.resolve_reference(id)
 
 

@@ -59,9 +59,12 @@ def _unavailable(exc: SubgraphUnavailable, path: list[str | int] | None) -> dict
 class Executor:
     """Executes plans against the subgraphs through :class:`SubgraphClients`."""
 
-    def __init__(self, supergraph: Supergraph, clients: SubgraphClients) -> None:
+    def __init__(
+        self, supergraph: Supergraph, clients: SubgraphClients, deduplicate: bool = True
+    ) -> None:
         self.supergraph = supergraph
         self.clients = clients
+        self.deduplicate = deduplicate
 
     async def execute(
         self,
@@ -103,7 +106,7 @@ class Executor:
                 node.operation,
                 self._variables(node, run),
                 run.headers,
-                deduplicate=node.operation.startswith("query"),
+                deduplicate=self.deduplicate and node.operation.startswith("query"),
             )
         except SubgraphUnavailable as exc:
             for item in node.selections:
@@ -143,7 +146,7 @@ class Executor:
         variables["representations"] = representations
         try:
             payload = await self.clients.post_graphql(
-                node.graph, node.operation, variables, run.headers, deduplicate=True
+                node.graph, node.operation, variables, run.headers, self.deduplicate
             )
         except SubgraphUnavailable as exc:
             first_field = next(iter(node.entity_types.values()))

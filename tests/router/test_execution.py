@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -240,3 +241,22 @@ async def test_variables_are_checked_and_defaults_apply(gateway: Gateway) -> Non
     assert wrong["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     defaulted = await gateway.execute("query ($n: Int! = 1) { topProducts(first: $n) { name } }")
     assert defaulted == {"data": {"topProducts": [{"name": "Table"}]}}
+
+
+async def test_identical_concurrent_queries_share_subgraph_fetches(
+    gateway: Gateway, recorded: dict[str, RecordingApp]
+) -> None:
+    query = "{ users { name reviews { body } } }"
+    first, second = await asyncio.gather(gateway.execute(query), gateway.execute(query))
+    assert first == second
+    assert first["data"]["users"][0]["reviews"] == [{"body": "Solid"}, {"body": "Bright"}]
+    assert len(recorded["users"].requests) == 1
+    assert len(recorded["reviews"].requests) == 1
+
+
+async def test_concurrent_mutations_are_never_shared(
+    gateway: Gateway, recorded: dict[str, RecordingApp]
+) -> None:
+    mutation = 'mutation { rename(input: {id: "2", name: "Grace"}) { name } }'
+    await asyncio.gather(gateway.execute(mutation), gateway.execute(mutation))
+    assert len(recorded["users"].requests) == 2
