@@ -243,11 +243,27 @@ async def test_variables_are_checked_and_defaults_apply(gateway: Gateway) -> Non
     assert defaulted == {"data": {"topProducts": [{"name": "Table"}]}}
 
 
+class SlowTransport(httpx.AsyncBaseTransport):
+    """Delays each request a little so that concurrent requests overlap in flight."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.02)
+        return await self.inner.handle_async_request(request)
+
+
 async def test_identical_concurrent_queries_share_subgraph_fetches(
-    gateway: Gateway, recorded: dict[str, RecordingApp]
+    supergraph_sdl: str, apps: dict[str, RecordingApp], recorded: dict[str, RecordingApp]
 ) -> None:
+    slow = {name: SlowTransport(t) for name, t in transports(apps).items()}
+    gw = Gateway(load_supergraph(supergraph_sdl), SECRET, transports=slow)
     query = "{ users { name reviews { body } } }"
-    first, second = await asyncio.gather(gateway.execute(query), gateway.execute(query))
+    try:
+        first, second = await asyncio.gather(gw.execute(query), gw.execute(query))
+    finally:
+        await gw.aclose()
     assert first == second
     assert first["data"]["users"][0]["reviews"] == [{"body": "Solid"}, {"body": "Bright"}]
     assert len(recorded["users"].requests) == 1
