@@ -98,6 +98,7 @@ class _Composer:
         merged = MergedType(name=name, kind=kind)
         for item in items:
             merged.description = merged.description or item.type.description
+            merged.specified_by = merged.specified_by or item.type.specified_by
             merged.inaccessible = merged.inaccessible or item.type.inaccessible
             merged.tags.extend(t for t in item.type.tags if t not in merged.tags)
             merged.join_types.extend(self._join_types(item))

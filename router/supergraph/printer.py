@@ -98,6 +98,7 @@ class MergedType:
     union_members: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, tuple[list[str], SubgraphEnumValue]] = field(default_factory=dict)
     fields: list[MergedField] = field(default_factory=list)
+    specified_by: ConstDirectiveNode | None = None
 
 
 def _quote(text: str) -> str:
@@ -193,6 +194,8 @@ def _print_type(merged: MergedType) -> str:
     if merged.kind == "union":
         return text + (" = " + " | ".join(merged.members) if merged.members else "") + "\n"
     if merged.kind == "scalar":
+        if merged.specified_by is not None:
+            text += "\n  " + print_ast(merged.specified_by)
         return text + "\n"
     if merged.kind == "enum":
         lines = []

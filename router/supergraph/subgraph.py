@@ -120,6 +120,7 @@ class SubgraphType:
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     values: dict[str, SubgraphEnumValue] = field(default_factory=dict)
+    specified_by: ConstDirectiveNode | None = None
 
     @property
     def is_entity(self) -> bool:
@@ -287,6 +288,8 @@ def _read_type(target: SubgraphType, node: TypeNodes, names: _DirectiveNames) ->
             target.interface_object = True
         elif canonical == "tag":
             target.tags.append(_string(args.get("name")) or "")
+        elif directive.name.value == "specifiedBy":
+            target.specified_by = directive
     if is_extension and target.keys:
         target.extension = True
     if isinstance(
