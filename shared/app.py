@@ -7,8 +7,9 @@ import signal
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -17,10 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from shared.config import Settings
 from shared.errors import AppError, NotFound
@@ -41,13 +46,23 @@ logger = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/health", "/ready", "/metrics")
 
 
-def request_context(request: Request) -> RequestContext:
+@dataclass
+class SocketContext(RequestContext):
+    """The context of a WebSocket (subscriptions). Browsers cannot set headers on one, so the
+    token may come in the `connection_init` payload (`{"Authorization": "Bearer …"}`)."""
+
+    connection_params: dict[str, Any] = field(default_factory=dict)
+
+
+def request_context(
+    request: HTTPConnection, kind: type[RequestContext] = RequestContext
+) -> RequestContext:
     """The GraphQL context of an HTTP request. The direct peer is the router (it presented the
     router credential), so its `X-Forwarded-For` is believed up to the configured proxies."""
     resources: Resources = request.app.state.resources
     peer = request.client.host if request.client else None
     trusted = {*resources.settings.trusted_proxies, *([peer] if peer else [])}
-    return RequestContext(
+    return kind(
         resources,
         authorization=request.headers.get("authorization"),
         client_ip=client_ip(peer, request.headers.get("x-forwarded-for"), trusted),
@@ -59,7 +74,22 @@ def request_context(request: Request) -> RequestContext:
 
 class SubgraphGraphQL(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
+        if isinstance(request, WebSocket):
+            return request_context(request, SocketContext)
         return request_context(request)
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """A token sent (in a header or the `connection_init` payload) must be valid for the
+        connection to be accepted; the subscriptions' guards decide the rest."""
+        if isinstance(context, SocketContext):
+            token = context.connection_params.get("Authorization")
+            if context.authorization is None and isinstance(token, str):
+                context.authorization = token
+        try:
+            await context.viewer()
+        except AppError as exc:
+            raise ConnectionRejectionError({"code": exc.code}) from exc
+        return cast(UnsetType, UNSET)
 
 
 def create_subgraph_app(
@@ -70,10 +100,12 @@ def create_subgraph_app(
     settings: Settings,
     resources: Resources | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    multipart_uploads: bool = False,
 ) -> Starlette:
     """The app of subgraph `name`. Without `resources` it opens its own at start-up.
     `extra_routes` are plain HTTP routes that are not GraphQL operations (e.g. a webhook);
-    they are matched before the REST routes."""
+    they are matched before the REST routes. `multipart_uploads` lets `/graphql` take the
+    GraphQL multipart request spec (file uploads; no cookie auth here, so no CSRF exposure)."""
     setup_observability(settings, name)
     rest, compiled = rest_routes(
         schema,
@@ -87,6 +119,8 @@ def create_subgraph_app(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=True,
+        multipart_uploads_enabled=multipart_uploads,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
 
     async def openapi(_: Request) -> Response:
@@ -160,6 +194,7 @@ def create_subgraph_app(
             Route(f"/api/{name}/openapi.json", openapi),
             Route(f"/api/{name}/docs", docs),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             *extra_routes,
             *rest,
         ],

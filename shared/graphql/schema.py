@@ -19,7 +19,10 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import ExecutionResult
+from strawberry.utils.aio import aclosing
 
 from shared.config import Settings
 from shared.errors import AppError, validation_details
@@ -124,16 +127,36 @@ class RequestTransaction(SchemaExtension):
 class SubgraphSchema(strawberry.federation.Schema):
     """Logs only unexpected errors: expected ones are the client's business, not an incident."""
 
+    hide_suggestions = False
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         return None
+
+    async def stream(self, *args: Any, **kwargs: Any) -> StreamResult:
+        """Subscription results (WebSocket) do not pass through `TranslateErrors`, an operation
+        hook: their errors get the same codes and masking here."""
+        return self._translated(await super().stream(*args, **kwargs))
+
+    async def _translated(self, source: StreamResult) -> StreamResult:
+        async with aclosing(source):
+            async for result in source:
+                if isinstance(result, ExecutionResult) and result.errors:
+                    result.errors = [
+                        error
+                        if error.extensions and "code" in error.extensions
+                        else translate_error(error, hide_suggestions=self.hide_suggestions)
+                        for error in result.errors
+                    ]
+                yield result
 
 
 def build_schema(
     *,
     query: type,
     mutation: type | None = None,
+    subscription: type | None = None,
     types: Iterable[type] = (),
     settings: Settings,
 ) -> SubgraphSchema:
@@ -148,4 +171,12 @@ def build_schema(
     if settings.is_production:
         # The router answers introspection for the supergraph; `_service` stays available.
         extensions.append(DisableIntrospection)
-    return SubgraphSchema(query=query, mutation=mutation, types=list(types), extensions=extensions)
+    schema = SubgraphSchema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=extensions,
+    )
+    schema.hide_suggestions = settings.is_production
+    return schema

@@ -51,6 +51,10 @@ LATENCY = Histogram(
 )
 
 
+# The status a WebSocket is counted under: 101 once accepted, 403 when closed before that.
+_WEBSOCKET_STATUS = {"websocket.accept": 101, "websocket.close": 403}
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -92,6 +96,8 @@ class SubgraphEdgeMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
+            if message["type"] in _WEBSOCKET_STATUS:
+                status = _WEBSOCKET_STATUS[message["type"]] if status == 500 else status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
@@ -104,6 +110,10 @@ class SubgraphEdgeMiddleware:
 
         try:
             if scope["path"] not in self.public_paths and not self._from_router(scope):
+                if scope["type"] == "websocket":
+                    # Refused before the handshake completes: the client sees HTTP 403.
+                    await send_with_headers({"type": "websocket.close", "code": 1008})
+                    return
                 response = failure(
                     Unauthorized(
                         "This service only answers through the router", code="ROUTER_REQUIRED"
