@@ -25,6 +25,7 @@ from shared.rbac import AUTHENTICATED, Role, roles
 from shared.security.tokens import AccessClaims
 from shared.validation import Command, command_input, parse_command, to_command
 from subgraphs.payments import commands
+from subgraphs.payments.live import Subscription
 from subgraphs.payments.models import Payment
 from subgraphs.payments.processors import PaymentProcessor, processor_for
 from subgraphs.payments.service import Page, PaymentService
@@ -380,6 +381,7 @@ def create_schema(settings: Settings, config: PaymentsSettings) -> SubgraphSchem
         mutation=mutation_type(
             processor_for(config), timedelta(hours=config.idempotency_ttl_hours)
         ),
+        subscription=Subscription,
         types=[UserRef, PaymentNode],
         settings=settings,
     )
