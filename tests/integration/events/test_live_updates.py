@@ -22,6 +22,8 @@ from shared.events.relay import Relay
 from shared.events.settings import EventSettings
 from shared.graphql.context import Resources
 from shared.rbac import Role
+from shared.security.denylist import revoke_token
+from shared.security.tokens import decode_access_token
 from subgraphs.payments.app import create_app
 from subgraphs.payments.settings import PaymentsSettings, ProcessorKind
 from tests.conftest import TEST_SUBGRAPH_SECRET
@@ -171,4 +173,24 @@ async def test_subscriptions_need_a_valid_token_and_the_router(
     message = await next_message(socket)
     assert message["type"] == "error"
     assert message["payload"][0]["extensions"]["code"] == "UNAUTHORIZED"
+    await socket.close()
+
+
+async def test_a_revoked_token_ends_the_subscription_at_the_next_update(
+    live: LiveSubgraph, redis: Redis, resources: Resources, make_user: Callable[..., Any]
+) -> None:
+    owner, admin = await make_user(Role.CUSTOMER), await make_user(Role.ADMIN)
+    mine = await live.create_payment(owner)
+    socket = await open_socket(live, owner)
+    await subscribe(socket, "mine", f"subscription {{ myPaymentUpdates {{ {UPDATE_FIELDS} }} }}")
+    await asyncio.sleep(0.2)
+    await revoke_token(redis, decode_access_token(owner.token, resources.settings))  # logout
+
+    await live.set_status(admin, mine, "processing")
+
+    message = await next_message(socket)
+    assert message["type"] == "next"
+    assert message["payload"]["data"] is None
+    assert message["payload"]["errors"][0]["extensions"]["code"] == "TOKEN_REVOKED"
+    assert await next_message(socket) == {"id": "mine", "type": "complete"}
     await socket.close()
