@@ -32,4 +32,6 @@ class SubgraphSpec:
 SUBGRAPHS: tuple[SubgraphSpec, ...] = (
     SubgraphSpec("auth", 3001, "subgraphs.auth.app:create_app"),
     SubgraphSpec("payments", 3002, "subgraphs.payments.app:create_app"),
+    SubgraphSpec("admin", 3003, "subgraphs.admin.app:create_app"),
+    SubgraphSpec("profile", 3004, "subgraphs.profile.app:create_app"),
 )

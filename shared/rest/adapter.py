@@ -8,9 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError, is_non_null_type
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Message
 
 from shared.errors import AppError, ValidationFailed
 from shared.graphql.context import RequestContext
@@ -49,8 +52,10 @@ def rest_routes(
     for item in sorted(compiled, key=lambda c: len(c.route.path_params)):
         handlers = by_path.setdefault(item.route.path, {})
         handlers[item.route.method] = _endpoint(schema, item, make_context, max_body_bytes)
+    # A static path answers every method (405 for undeclared ones): otherwise `PUT /reports`
+    # would be taken by `PUT /{id}`.
     routes = [
-        Route(base + path, _dispatch(handlers), methods=list(handlers))
+        Route(base + path, _dispatch(handlers), methods=list(handlers) if "{" in path else None)
         for base in (f"/api/{prefix}", f"/api/v1/{prefix}")
         for path, handlers in by_path.items()
     ]
@@ -60,6 +65,9 @@ def rest_routes(
 def _dispatch(handlers: dict[str, Endpoint]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         method = "GET" if request.method == "HEAD" else request.method
+        if method not in handlers:
+            allowed = sorted({*handlers, *(["HEAD"] if "GET" in handlers else [])})
+            raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
         return await handlers[method](request)
 
     return endpoint
@@ -109,7 +117,34 @@ async def _variables(
             variables[route.body_arg] = body
         elif is_non_null_type(compiled.field.args[route.body_arg].type):
             raise ValidationFailed("A JSON object body is required")
+    if route.upload_arg:
+        limit = route.max_body_bytes or max_body_bytes
+        variables[route.upload_arg] = await _uploaded_file(request, route.upload_arg, limit)
     return variables
+
+
+async def _uploaded_file(request: Request, part: str, limit: int) -> UploadFile:
+    """The one file of a `multipart/form-data` body, sent as part `part`; the whole body is
+    read first, so the size limit holds whatever the parts declare."""
+    missing = ValidationFailed(
+        f"A multipart/form-data body with a file part {part!r} is required",
+        details=[{"field": part, "message": "is required"}],
+    )
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise missing
+    raw = await read_body(request, limit)
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+    except HTTPException as exc:  # Starlette's answer to a malformed multipart body
+        raise ValidationFailed(f"The multipart body is not valid: {exc.detail}") from None
+    file = form.get(part)
+    if not isinstance(file, UploadFile):
+        raise missing
+    return file
 
 
 async def _json_object(request: Request, max_body_bytes: int) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ COMPONENT_REF = "#/components/schemas/{model}"
 _SCALARS: dict[str, dict[str, Any]] = {
     "String": {"type": "string"},
     "ID": {"type": "string"},
-    "Int": {"type": "integer"},
+    "Int": {"type": "integer", "format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1},
     "Float": {"type": "number"},
     "Boolean": {"type": "boolean"},
     "UUID": {"type": "string", "format": "uuid"},
@@ -193,7 +193,7 @@ def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> di
         if model := _command_model(target):
             documented = _command_properties(model, defs)
     else:
-        taken = {*route.path_params, route.body_arg, *route.headers.values()}
+        taken = {*route.path_params, route.body_arg, route.upload_arg, *route.headers.values()}
         query_fields = {name: arg.type for name, arg in args.items() if name not in taken}
     for name, type_ in query_fields.items():
         schema = documented.get(name) or input_schema(type_, defs)
@@ -248,6 +248,22 @@ def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> di
         operation["requestBody"] = {
             "required": is_non_null_type(body_type),
             "content": {"application/json": {"schema": input_schema(body_type, defs)}},
+        }
+    if route.upload_arg:
+        file_part: dict[str, Any] = {"type": "string", "format": "binary"}
+        if route.max_body_bytes:
+            file_part["maxLength"] = route.max_body_bytes
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": [route.upload_arg],
+                        "properties": {route.upload_arg: file_part},
+                    }
+                }
+            },
         }
     return operation
 

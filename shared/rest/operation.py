@@ -71,7 +71,8 @@ def compile_route(schema: Any, route: RestRoute) -> CompiledRoute:
     access = access_of(strawberry_field) if isinstance(strawberry_field, StrawberryField) else None
     if access is None:
         raise LookupError(f"{route.field}: the field declares no access (use guard(...))")
-    for name in [*route.path_params, route.body_arg, route.query_arg, *route.headers.values()]:
+    named = [route.body_arg, route.query_arg, route.upload_arg]
+    for name in [*route.path_params, *named, *route.headers.values()]:
         if name is not None and name not in field.args:
             raise LookupError(
                 f"{route.method} {route.path}: {route.field} has no argument {name!r}"

@@ -19,7 +19,10 @@ class RestRoute:
     Arguments are filled from, in order: path parameters (`{id}` → argument `id`), the query
     string (`query_arg` names an input-object argument that collects the query parameters;
     otherwise each parameter fills the argument of its name), the JSON body (`body_arg` names
-    the argument that receives it whole) and headers (`headers` maps a header to an argument).
+    the argument that receives it whole), a `multipart/form-data` body (`upload_arg` names an
+    `Upload` argument that receives the file part of that name; `max_body_bytes` is the route's
+    own body limit, for uploads larger than the service's JSON limit) and headers (`headers`
+    maps a header to an argument).
     Who may call the route is the field's own declaration (`guard(...)`), never repeated here.
     """
 
@@ -31,6 +34,8 @@ class RestRoute:
     body_arg: str | None = None
     query_arg: str | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    upload_arg: str | None = None
+    max_body_bytes: int | None = None
     selection: str | None = None
     tags: tuple[str, ...] = ()
 

@@ -101,6 +101,13 @@ class AuthService:
             raise NotFound("User not found")
         return user
 
+    async def change_name(self, viewer: AccessClaims, name: str) -> User:
+        """The signed-in user's own display name (validated as `commands.Name`)."""
+        user = await self.current_user(viewer)
+        user.name = name
+        await self.session.flush()
+        return user
+
     async def users_by_ids(self, user_ids: Sequence[uuid.UUID]) -> list[User | None]:
         """In the order asked, None where there is no such user (for DataLoaders)."""
         found = {user.id: user for user in await self.users.get_many(list(set(user_ids)))}
