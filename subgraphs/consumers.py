@@ -3,25 +3,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config_store import forget_cached
 from shared.events import Envelope, catalog
-from shared.events.consumer import Consumer
+from shared.events.consumer import Consumer, Handler
 from shared.graphql.context import Resources
 from subgraphs.admin.consumers import AUDITED_EVENTS, record_audit_event
+from subgraphs.profile.consumers import create_profile_for
+
+DictHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+
+
+def _on_dicts(handler: DictHandler) -> Handler:
+    """Domain handlers that take the envelope as plain JSON (`{"id", "type", ..., "data"}`)."""
+
+    async def handle(session: AsyncSession, envelope: Envelope) -> None:
+        await handler(session, envelope.model_dump(mode="json"))
+
+    return handle
 
 
 def platform_consumers(resources: Resources) -> list[Consumer]:
-    async def audit(session: AsyncSession, envelope: Envelope) -> None:
-        await record_audit_event(session, envelope.model_dump(mode="json"))
-
     async def drop_cached_config(session: AsyncSession, envelope: Envelope) -> None:
         """The admin domain drops the cached value after its commit; this covers the case
         where that drop failed (Redis hiccup), so no reader keeps a stale value for long."""
         await forget_cached(resources.redis, [envelope.payload(catalog.ConfigChanged).key])
 
     return [
-        Consumer("audit", tuple(AUDITED_EVENTS), audit),
+        Consumer("profile", (catalog.USER_REGISTERED,), _on_dicts(create_profile_for)),
+        Consumer("audit", tuple(AUDITED_EVENTS), _on_dicts(record_audit_event)),
         Consumer("config-cache", (catalog.CONFIG_CHANGED,), drop_cached_config),
     ]

@@ -313,11 +313,11 @@ async def run_consumers(
 ) -> None:
     """Entry point of `mfe consumers` (and of the consumers inside `mfe up`): runs the
     platform's registered consumers (or `consumers`) until `stop` is set."""
+    options = options or EventSettings()
     setup_observability(settings, "consumers")
+    metrics.serve_metrics(settings.host, options.consumers_metrics_port)
     async with open_resources(settings) as resources:
         chosen = list(consumers) if consumers is not None else registered_consumers(resources)
         logger.info("consumers started", extra={"consumers": [c.name for c in chosen]})
-        await run_workers(
-            chosen, resources.session_factory, resources.redis, stop, options or EventSettings()
-        )
+        await run_workers(chosen, resources.session_factory, resources.redis, stop, options)
         logger.info("consumers stopped")

@@ -123,9 +123,11 @@ async def run_relay(
     settings: Settings, stop: asyncio.Event, options: EventSettings | None = None
 ) -> None:
     """Entry point of `mfe relay` (and of the relay inside `mfe up`): runs until `stop` is set."""
+    options = options or EventSettings()
     setup_observability(settings, "relay")
+    metrics.serve_metrics(settings.host, options.relay_metrics_port)
     async with open_resources(settings) as resources:
-        relay = Relay(resources.session_factory, resources.redis, options or EventSettings())
+        relay = Relay(resources.session_factory, resources.redis, options)
         logger.info("relay started")
         await relay.run(stop)
         logger.info("relay stopped")

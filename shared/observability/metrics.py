@@ -7,7 +7,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 
-from prometheus_client import REGISTRY, Counter, Gauge
+from prometheus_client import REGISTRY, Counter, Gauge, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -66,6 +66,13 @@ class PoolCollector(Collector):
 
 POOLS = PoolCollector()
 REGISTRY.register(POOLS)
+
+
+def serve_metrics(host: str, port: int | None) -> None:
+    """Serve the default registry on `host:port` from a background thread (processes that
+    have no HTTP app of their own: relay, consumers). Nothing when `port` is None."""
+    if port is not None:
+        start_http_server(port, addr=host)
 
 
 def track_pool(engine: AsyncEngine) -> None:

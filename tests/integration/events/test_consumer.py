@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events import Envelope, ProcessedEvent, catalog
 from shared.events.consumer import Consumer, ConsumerWorker
+from shared.events.deadletters import replay
 from shared.events.relay import Relay
 from shared.events.settings import EventSettings
 from shared.events.streams import dead_letter_stream, topic_stream
@@ -232,3 +233,43 @@ async def test_a_malformed_message_is_dead_lettered_at_once(
     (entry,) = await redis.xrange(dead_letter_stream("ledger"))
     assert entry[1]["error"].startswith("malformed")
     assert await pending(redis, "ledger") == 0
+
+
+async def test_dead_letters_replayed_after_a_fix_take_effect_once(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    await record_payments(2)
+    await publish(resources, redis, hub_options)
+    fixed = False
+    working = recording("ledger")
+
+    async def until_fixed(session: AsyncSession, envelope: Envelope) -> None:
+        if not fixed:
+            raise ValueError("bug")
+        await working.handler(session, envelope)
+
+    consumer = worker(
+        resources,
+        redis,
+        Consumer("ledger", (catalog.PAYMENT_CREATED,), until_fixed),
+        hub_options,
+        "a",
+    )
+    bystander = worker(resources, redis, recording("mailer"), hub_options, "b")
+    for member in (consumer, bystander):
+        await member.ensure_groups()
+        await member.step(asyncio.Event())
+    assert await redis.xlen(dead_letter_stream("ledger")) == 2
+
+    fixed = True
+    assert await replay(redis, "ledger") == 2
+    for member in (consumer, bystander):
+        await member.step(asyncio.Event())
+
+    assert await redis.xlen(dead_letter_stream("ledger")) == 0
+    assert await effect_counts(resources, "ledger") == (2, 2)
+    assert await effect_counts(resources, "mailer") == (2, 2)  # not twice

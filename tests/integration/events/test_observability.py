@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -26,9 +27,10 @@ from shared.graphql.context import Resources
 from shared.logs import JsonFormatter
 from shared.observability import tracing
 from shared.observability.errors import configure_sentry
+from shared.observability.metrics import serve_metrics
 from shared.resources import open_resources
 from subgraphs.auth.app import create_app
-from tests.integration.events.conftest import RecordEvents
+from tests.integration.events.conftest import RecordEvents, free_port
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{TRACE_ID}-b7ad6b7169203331-01"
@@ -131,3 +133,12 @@ async def test_log_lines_carry_the_trace_id_beside_the_request_id(
 def test_sentry_stays_off_without_a_dsn(settings: Settings) -> None:
     assert configure_sentry(settings, "auth") is False
     assert tracing.configure_tracing(settings, "auth") is False
+
+
+async def test_the_relay_and_consumer_processes_can_serve_metrics() -> None:
+    port = free_port()
+    serve_metrics("127.0.0.1", port)  # a daemon thread, as in `mfe relay`
+    async with httpx.AsyncClient() as http:
+        body = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    assert "events_handled_total" in body
+    assert "db_pool_in_use" in body

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
@@ -17,6 +19,8 @@ from shared.events.relay import Relay
 from shared.events.settings import EventSettings
 from shared.graphql.context import Resources
 from subgraphs.admin.models import AuditLog
+from subgraphs.auth.app import create_app as create_auth_app
+from subgraphs.profile.models import UserProfile
 
 
 def hub(resources: Resources, redis: Redis) -> Resources:
@@ -37,12 +41,13 @@ async def deliver(resources: Resources, name: str, options: EventSettings) -> No
             await worker.handle(stream, "0-1", fields, asyncio.Event())
 
 
-def test_the_platform_runs_audit_and_config_cache_consumers(
+def test_the_platform_runs_profile_audit_and_config_cache_consumers(
     resources: Resources, redis: Redis
 ) -> None:
     consumers = {c.name: c for c in registered_consumers(hub(resources, redis))}
 
-    assert {"audit", "config-cache"} <= set(consumers)
+    assert set(consumers) == {"profile", "audit", "config-cache"}
+    assert consumers["profile"].topics == (catalog.USER_REGISTERED,)
     assert {
         catalog.LOGIN_FAILED,
         catalog.REFRESH_REUSE_DETECTED,
@@ -97,3 +102,37 @@ async def test_a_config_change_drops_the_cached_value(
     await deliver(hub(resources, redis), "config-cache", hub_options)
 
     assert await redis.exists("config:maintenance_mode") == 0
+
+
+async def test_a_registration_gets_its_profile_and_audit_row_through_the_hub(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    client_for: Callable[..., Any],
+) -> None:
+    async with client_for(create_auth_app) as api:
+        response = await api.http.post(
+            "/api/auth/register",
+            json={"email": "ada@example.com", "password": "a long passphrase", "name": "Ada"},
+        )
+    assert response.status_code in (200, 201), response.text
+    user_id = uuid.UUID(response.json()["data"]["user"]["id"])
+
+    for name in ("profile", "audit"):
+        await deliver(hub(resources, redis), name, hub_options)
+
+    async with resources.session_factory() as session:
+        profiles = (
+            await session.execute(select(func.count()).where(col(UserProfile.user_id) == user_id))
+        ).scalar()
+        actions = (
+            (
+                await session.execute(
+                    select(AuditLog.action).where(col(AuditLog.resource_id) == user_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert profiles == 1
+    assert actions == [catalog.USER_REGISTERED]
