@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
 
-import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
@@ -64,7 +63,3 @@ async def forward(
         headers=response_headers,
         background=BackgroundTask(upstream.aclose),
     )
-
-
-def is_unavailable(exc: Exception) -> bool:
-    return isinstance(exc, httpx.HTTPError)

@@ -93,6 +93,3 @@ class Supergraph:
     schema: GraphQLSchema
     api_schema: GraphQLSchema
     root_types: dict[str, str]
-
-    def type(self, name: str) -> TypeMeta:
-        return self.types[name]

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from graphql import (
-    ArgumentNode,
     BooleanValueNode,
     ConstDirectiveNode,
     DocumentNode,
@@ -121,10 +120,6 @@ class SubgraphType:
     members: list[str] = field(default_factory=list)
     values: dict[str, SubgraphEnumValue] = field(default_factory=dict)
     specified_by: ConstDirectiveNode | None = None
-
-    @property
-    def is_entity(self) -> bool:
-        return bool(self.keys)
 
 
 @dataclass
@@ -373,8 +368,3 @@ def _read_field(
         elif directive.name.value == "deprecated":
             result.deprecated = directive
     return result
-
-
-def argument_map(arguments: list[ArgumentNode]) -> dict[str, ValueNode]:
-    """Arguments of a directive or field by name."""
-    return {arg.name.value: arg.value for arg in arguments}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -38,6 +37,3 @@ def recorded(apps: dict[str, RecordingApp]) -> dict[str, RecordingApp]:
     for app in apps.values():
         app.clear()
     return apps
-
-
-FIXTURES = Path(__file__).parent / "fixtures"
