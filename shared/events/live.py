@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.typing import KeyT, StreamIdT
 
+from shared.errors import ServiceUnavailable
 from shared.events.envelope import Envelope
 from shared.events.pacing import Backoff, pause
 from shared.events.streams import parse_entry, topic_stream
@@ -32,8 +33,11 @@ READ_BLOCK_MS = 1000
 Reply = list[tuple[str, list[tuple[str, dict[str, str]]]]]
 
 
-class FellBehind(RuntimeError):
-    """The subscriber did not keep up and was cut off."""
+class FellBehind(ServiceUnavailable):
+    """The subscriber did not keep up and was cut off; the client subscribes again."""
+
+    code = "SUBSCRIPTION_FELL_BEHIND"
+    default_message = "Too many updates were not taken; subscribe again"
 
 
 class _Subscriber:
@@ -73,7 +77,7 @@ class LiveFeed:
             while True:
                 envelope = await subscriber.queue.get()
                 if envelope is None:
-                    raise FellBehind("too many updates not taken; subscribe again")
+                    raise FellBehind()
                 yield envelope
         finally:
             self.subscribers.discard(subscriber)
