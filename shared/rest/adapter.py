@@ -33,6 +33,7 @@ from shared.rest.operation import (
 from shared.rest.routes import RestRoute
 
 ContextFactory = Callable[[Request], RequestContext]
+ANY = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -55,7 +56,7 @@ def rest_routes(
     # A static path answers every method (405 for undeclared ones): otherwise `PUT /reports`
     # would be taken by `PUT /{id}`.
     routes = [
-        Route(base + path, _dispatch(handlers), methods=list(handlers) if "{" in path else None)
+        Route(base + path, _dispatch(handlers), methods=list(handlers) if "{" in path else ANY)
         for base in (f"/api/{prefix}", f"/api/v1/{prefix}")
         for path, handlers in by_path.items()
     ]
