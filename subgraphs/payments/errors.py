@@ -1,6 +1,6 @@
 """Errors of the payments domain."""
 
-from shared.errors import Conflict, Unauthorized, UnprocessableEntity, ValidationFailed
+from shared.errors import Conflict, NotFound, Unauthorized, UnprocessableEntity
 
 
 class InvalidTransition(Conflict):
@@ -23,13 +23,15 @@ class IdempotencyKeyReused(UnprocessableEntity):
     default_message = "This Idempotency-Key was used with a different request"
 
 
-class InvalidCursor(ValidationFailed):
+class InvalidCursor(NotFound):
+    """A cursor names a position in one listing; one that names none is a page not found."""
+
     code = "INVALID_CURSOR"
-    default_message = "The cursor is not valid for this query"
+    default_message = "No page of this listing starts at this cursor"
 
 
-class UnknownCustomer(ValidationFailed):
-    code = "UNKNOWN_CUSTOMER"
+class UnknownCustomer(NotFound):
+    code = "CUSTOMER_NOT_FOUND"
     default_message = "No customer matches"
 
 

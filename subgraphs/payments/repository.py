@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Numeric,
     Row,
     and_,
     cast,
     column,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -74,10 +76,11 @@ class PaymentFilter:
             conditions.append(col(Payment.created_at) >= self.created_from)
         if self.created_to is not None:
             conditions.append(col(Payment.created_at) < self.created_to)
+        # Bounds are bound as plain NUMERIC: any bound compares, none overflows NUMERIC(10,2).
         if self.min_amount is not None:
-            conditions.append(col(Payment.amount) >= self.min_amount)
+            conditions.append(col(Payment.amount) >= literal(self.min_amount, Numeric()))
         if self.max_amount is not None:
-            conditions.append(col(Payment.amount) <= self.max_amount)
+            conditions.append(col(Payment.amount) <= literal(self.max_amount, Numeric()))
         return conditions
 
 
@@ -98,8 +101,12 @@ class Keyset:
     def condition(self) -> ColumnElement[bool]:
         if self.after is None:
             return true()
+        value, after_id = self.after
+        if self.column == "amount":
+            value = literal(value, Numeric())
         pair = tuple_(getattr(Payment, self.column), col(Payment.id))
-        return pair < self.after if self.descending else pair > self.after
+        bound = tuple_(value, literal(after_id))
+        return pair < bound if self.descending else pair > bound
 
 
 class PaymentRepository:
@@ -241,15 +248,15 @@ class PaymentRepository:
 
     async def find_user(
         self, *, user_id: uuid.UUID | None = None, email: str | None = None
-    ) -> tuple[uuid.UUID, str] | None:
-        """(id, role) of an account, by id or email (read-only, see `_AUTH_USERS`)."""
-        query = select(_AUTH_USERS.c.id, _AUTH_USERS.c.role)
+    ) -> tuple[uuid.UUID, str, str] | None:
+        """(id, role, email) of an account, by id or else by email (read-only, `_AUTH_USERS`)."""
+        query = select(_AUTH_USERS.c.id, _AUTH_USERS.c.role, _AUTH_USERS.c.email)
         if user_id is not None:
             query = query.where(_AUTH_USERS.c.id == user_id)
         else:
             query = query.where(_AUTH_USERS.c.email == email)
         found = (await self.session.execute(query)).first()
-        return (found[0], found[1]) if found else None
+        return (found[0], found[1], found[2]) if found else None
 
 
 class IdempotencyRepository:

@@ -108,7 +108,7 @@ class UserRef:
     async def payments(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100")],
+        first: Annotated[int, strawberry.argument(description="Page size (clamped to 1..100)")],
         after: str | None = None,
     ) -> PaymentConnection:
         context = context_of(info)
@@ -198,7 +198,7 @@ class PaymentConnection:
 @command_input(commands.CreatePayment)
 class CreatePaymentInput:
     type: PaymentTypeEnum  # type: ignore[valid-type]
-    amount: Decimal | None = strawberry.UNSET
+    amount: Decimal
     currency: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     metadata: JSON | None = strawberry.UNSET
@@ -228,6 +228,7 @@ def _arguments(model: type[Command], arguments: dict[str, Any]) -> Command:
 From = Annotated[
     datetime | None, strawberry.argument(name="from", description="Created at or after")
 ]
+Limit = Annotated[int | None, strawberry.argument(description="Page size (clamped to 1..100)")]
 To = Annotated[datetime | None, strawberry.argument(description="Created before")]
 
 
@@ -248,7 +249,7 @@ class Query:
         max_amount: Decimal | None = None,
         sort: SortFieldEnum | None = commands.SortField.created_at,  # type: ignore[valid-type]
         order: SortOrderEnum | None = commands.SortOrder.desc,  # type: ignore[valid-type]
-        limit: int | None = commands.DEFAULT_PAGE,
+        limit: Limit = commands.DEFAULT_PAGE,
         cursor: str | None = None,
     ) -> PaymentConnection:
         context = context_of(info)
@@ -288,7 +289,7 @@ class Query:
         info: Info,
         user_id: uuid.UUID | None = None,
         payment_id: uuid.UUID | None = None,
-        limit: int | None = commands.DEFAULT_PAGE,
+        limit: Limit = commands.DEFAULT_PAGE,
         cursor: str | None = None,
     ) -> TransactionConnection:
         context = context_of(info)

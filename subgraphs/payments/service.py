@@ -150,7 +150,6 @@ class PaymentService:
             return await self._initiate(viewer, data)
         if data.pays_payment_id is not None:
             return await self._pay_request(viewer, data, data.pays_payment_id)
-        assert data.amount is not None  # the command requires it without paysPaymentId
         payment = await self.ledger.open(
             self._new(viewer, data, data.amount, data.currency or DEFAULT_CURRENCY),
             actor=viewer.user_id,
@@ -159,21 +158,17 @@ class PaymentService:
         return await self._fresh(payment)
 
     async def _initiate(self, viewer: AccessClaims, data: commands.CreatePayment) -> Payment:
-        assert data.amount is not None
         payment = self._new(viewer, data, data.amount, data.currency or DEFAULT_CURRENCY)
         if data.customer_id is not None or data.customer_email is not None:
             payment.customer_id = await self._customer(data)
         return await self._fresh(await self.ledger.open(payment, actor=viewer.user_id))
 
     async def _customer(self, data: commands.CreatePayment) -> uuid.UUID:
-        field = "customerId" if data.customer_id is not None else "customerEmail"
+        """The addressed customer; given both an id and an email, they must name the same."""
         email = data.customer_email.strip().lower() if data.customer_email else None
         found = await self.payments.find_user(user_id=data.customer_id, email=email)
-        if found is None or found[1] != Role.CUSTOMER.value:
-            raise UnknownCustomer(
-                "The request must be addressed to an existing customer",
-                details=[{"field": field, "message": "is not a customer"}],
-            )
+        if found is None or found[1] != Role.CUSTOMER.value or (email and found[2] != email):
+            raise UnknownCustomer("The request must be addressed to an existing customer")
         return found[0]
 
     async def _pay_request(
@@ -192,8 +187,7 @@ class PaymentService:
             raise RequestNotPayable(
                 f"The request is {request.status}", details={"status": request.status}
             )
-        amount = data.amount if data.amount is not None else request.amount
-        currency = data.currency or request.currency
+        amount, currency = data.amount, data.currency or request.currency
         if (amount, currency) != (request.amount, request.currency):
             raise RequestNotPayable(
                 "A request is paid in full, in its currency",

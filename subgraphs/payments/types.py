@@ -45,7 +45,7 @@ class TransactionNode:
             transaction_type=row.transaction_type,
             amount=row.amount,
             status=PaymentStatus(row.status),
-            metadata=JSON(row.metadata_),
+            metadata=JSON(commands.storable(row.metadata_)),
             created_at=row.created_at,
         )
 
@@ -139,7 +139,7 @@ def payment_fields(payment: Payment) -> dict[str, Any]:
         "status": PaymentStatus(payment.status),
         "type": PaymentType(payment.type),
         "description": payment.description,
-        "metadata": payment.metadata_,
+        "metadata": commands.storable(payment.metadata_),
         "pays_payment_id": payment.pays_payment_id,
         "created_at": payment.created_at,
         "updated_at": payment.updated_at,

@@ -95,6 +95,39 @@ async def test_extra_fields_and_wrong_type_fields_are_400(api: ApiClient, vendor
         },
         {"type": "refund", "amount": "1.00"},
         {"type": "initiate"},
+        {"type": "payment", "amount": "1.00", "customerId": "00000000-0000-0000-0000-000000000000"},
+        {"type": "initiate", "amount": "1.00", "description": "nul \u0000"},
     ):
         response = await api.http.post("/api/payments", json=body, headers=vendor.headers)
         assert response.status_code == 400, (body, response.text)
+
+
+async def test_text_postgresql_cannot_store_is_replaced(api: ApiClient, vendor: User) -> None:
+    body = (
+        rb'{"type": "initiate", "amount": 1, "description": "a\udcffb", '
+        rb'"metadata": {"k\u0000": "\ud800"}}'
+    )
+    response = await api.http.post(
+        "/api/payments",
+        content=body,
+        headers={**vendor.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    data = response.json()["data"]
+    assert data["description"] == "a\ufffdb"
+    assert data["metadata"] == {"k\ufffd": "\ufffd"}
+
+
+async def test_metadata_keeps_numbers_as_json_numbers(api: ApiClient, vendor: User) -> None:
+    body = (
+        '{"type": "initiate", "amount": 1, '
+        '"metadata": {"rate": 0.5, "n": 123456789012, "big": 123456789012345678901234}}'
+    )
+    response = await api.http.post(
+        "/api/payments",
+        content=body,
+        headers={**vendor.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    metadata = response.json()["data"]["metadata"]
+    assert metadata == {"rate": 0.5, "n": 123456789012, "big": 1.2345678901234568e23}

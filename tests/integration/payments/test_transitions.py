@@ -148,7 +148,7 @@ async def test_paying_a_request_links_and_completes_both(
 ) -> None:
     request = await create(api, vendor, request_body("75.00", customerId=str(customer.id)))
     assert request["status"] == "initiated"
-    paid = await create(api, customer, {"type": "payment", "paysPaymentId": request["id"]})
+    paid = await create(api, customer, payment_body("75.00", paysPaymentId=request["id"]))
     assert (paid["amount"], paid["paysPaymentId"], paid["status"]) == (
         75.0,
         request["id"],
@@ -177,7 +177,7 @@ async def test_a_request_is_paid_in_full_by_its_addressee_only(
     assert partial.json()["error"]["details"] == {"amount": "75.00", "currency": "USD"}
     stranger = await make_user(Role.CUSTOMER)
     foreign = await call(
-        api, "POST", "/api/payments", stranger, {"type": "payment", "paysPaymentId": request["id"]}
+        api, "POST", "/api/payments", stranger, payment_body("75.00", paysPaymentId=request["id"])
     )
     assert foreign.status_code == 404
 
@@ -186,7 +186,7 @@ async def test_an_open_request_is_addressed_to_its_payer(
     api: ApiClient, vendor: User, customer: User
 ) -> None:
     request = await create(api, vendor, request_body("5.00"))
-    await create(api, customer, {"type": "payment", "paysPaymentId": request["id"]})
+    await create(api, customer, payment_body("5.00", paysPaymentId=request["id"]))
     seen = await call(api, "GET", f"/api/payments/{request['id']}", customer)
     assert seen.status_code == 200
     assert seen.json()["data"]["customer"] == {"id": str(customer.id)}
@@ -196,7 +196,7 @@ async def test_a_request_follows_its_payment_to_failure(
     external_api: ApiClient, vendor: User, customer: User, admin: User
 ) -> None:
     request = await create(external_api, vendor, request_body("9.99", customerId=str(customer.id)))
-    paid = await create(external_api, customer, {"type": "payment", "paysPaymentId": request["id"]})
+    paid = await create(external_api, customer, payment_body("9.99", paysPaymentId=request["id"]))
     assert paid["status"] == "pending"
     mid = await call(external_api, "GET", f"/api/payments/{request['id']}", vendor)
     assert mid.json()["data"]["status"] == "processing"
@@ -215,7 +215,10 @@ async def test_addressing_a_request_by_email_and_to_customers_only(
         request_body(customerEmail="nobody@example.com"),
         request_body(customerId=str(admin.id)),
         request_body(customerId=str(vendor.id)),
+        request_body(customerId=str(customer.id), customerEmail=admin.email),
     ):
         response = await call(api, "POST", "/api/payments", vendor, body)
-        assert response.status_code == 400, response.text
-        assert response.json()["error"]["code"] == "UNKNOWN_CUSTOMER"
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "CUSTOMER_NOT_FOUND"
+    both = request_body(customerId=str(customer.id), customerEmail=customer.email)
+    assert (await create(api, vendor, both))["customer"] == {"id": str(customer.id)}

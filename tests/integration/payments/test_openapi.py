@@ -1,0 +1,41 @@
+"""The OpenAPI document of the payments routes."""
+
+from __future__ import annotations
+
+from tests.integration.conftest import ApiClient
+
+
+async def test_openapi_documents_every_payments_route(api: ApiClient) -> None:
+    document = (await api.http.get("/api/payments/openapi.json")).json()
+    paths = document["paths"]
+    assert {(path, method) for path, ops in paths.items() for method in ops} == {
+        ("/api/payments", "get"),
+        ("/api/payments", "post"),
+        ("/api/payments/history", "get"),
+        ("/api/payments/reports", "get"),
+        ("/api/payments/{id}", "get"),
+        ("/api/payments/{id}", "put"),
+        ("/api/payments/{id}", "delete"),
+        ("/api/payments/{id}/status", "post"),
+    }
+    create = paths["/api/payments"]["post"]
+    assert create["x-roles"] == ["CUSTOMER", "VENDOR"]
+    assert "201" in create["responses"]
+    headers = [p for p in create["parameters"] if p["in"] == "header"]
+    assert [h["name"] for h in headers] == ["Idempotency-Key"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert body["additionalProperties"] is False
+    assert body["required"] == ["type", "amount"]
+    amount = body["properties"]["amount"]
+    assert (amount["maximum"], amount["multipleOf"]) == (99999999.99, 0.01)
+    assert "USD" in body["properties"]["currency"]["anyOf"][0]["enum"]
+    assert paths["/api/payments/reports"]["get"]["x-roles"] == ["ADMIN", "VENDOR"]
+    assert paths["/api/payments/{id}/status"]["post"]["x-roles"] == ["ADMIN"]
+    listing = {p["name"] for p in paths["/api/payments"]["get"]["parameters"]}
+    assert {"limit", "cursor", "status", "type", "from", "to", "minAmount", "maxAmount"} <= listing
+    assert {"sort", "order"} <= listing
+    assert len(body["allOf"]) == 2  # the fields each type may carry
+    update = paths["/api/payments/{id}"]["put"]["requestBody"]["content"]["application/json"]
+    assert update["schema"]["minProperties"] == 1
+    docs = await api.http.get("/api/payments/docs")
+    assert docs.status_code == 200 and "swagger-ui" in docs.text
