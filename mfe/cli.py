@@ -18,6 +18,13 @@ from subgraphs.registry import SUBGRAPHS, SubgraphSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
+DrainSeconds = Annotated[
+    float, typer.Option(envvar="DRAIN_SECONDS", help="On SIGTERM: /ready 503 this long first")
+]
+GracefulTimeout = Annotated[
+    int, typer.Option(envvar="GRACEFUL_TIMEOUT", help="Then: in-flight requests' bound (s)")
+]
+
 app = typer.Typer(help="Run, migrate and seed the MFE platform.", no_args_is_help=True)
 
 
@@ -71,15 +78,11 @@ def subgraph(
     name: str,
     port: Annotated[int | None, typer.Option(help="Default: the subgraph's own port")] = None,
     host: str = "127.0.0.1",
-    drain_seconds: Annotated[
-        float, typer.Option(envvar="DRAIN_SECONDS", help="On SIGTERM: /ready 503 this long first")
-    ] = 0.0,
-    graceful_timeout: Annotated[
-        int, typer.Option(envvar="GRACEFUL_TIMEOUT", help="Then: in-flight requests' bound (s)")
-    ] = 20,
+    drain_seconds: DrainSeconds = 0.0,
+    graceful_timeout: GracefulTimeout = 20,
 ) -> None:
     """Run one subgraph alone."""
-    from shared.app import serve
+    from shared.http.server import serve
 
     configure_logging()
     spec = _spec(name)
@@ -152,13 +155,40 @@ def router(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Default: API_PORT (3000)")] = None,
     host: str = "127.0.0.1",
+    drain_seconds: DrainSeconds = 0.0,
+    graceful_timeout: GracefulTimeout = 20,
 ) -> None:
     """Run the federation router (from supergraph.yaml, or a supergraph SDL file)."""
     from router.serve import run_router
 
     configure_logging()
     source = supergraph or ROOT / "supergraph.yaml"
-    run_router(host, port or get_settings().api_port, str(source))
+    run_router(
+        host,
+        port or get_settings().api_port,
+        str(source),
+        drain_seconds=drain_seconds,
+        graceful_timeout=graceful_timeout,
+    )
+
+
+@app.command()
+def compose(
+    config: Annotated[Path, typer.Option(help="The subgraphs (rover's format)")] = ROOT
+    / "supergraph.yaml",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
+    ] = None,
+) -> None:
+    """Compose the supergraph SDL (Apollo's join spec) from the running subgraphs."""
+    from router.serve import compose_supergraph
+
+    sdl = compose_supergraph(str(config))
+    if output:
+        output.write_text(sdl)
+        typer.echo(f"supergraph written to {output}")
+    else:
+        typer.echo(sdl)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from router.supergraph.source import ComposedSupergraph, load_source
 from shared.config import Settings
 from shared.errors import AppError, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable
 from shared.http.body import read_body
+from shared.http.middleware import DrainState
 from shared.http.responses import failure
 from shared.redis_client import make_redis
 
@@ -270,6 +271,8 @@ async def health(_: Request) -> Response:
 
 
 async def ready(request: Request) -> Response:
+    if DrainState.active:
+        return _json({"status": "draining"}, 503)
     state = _state(request)
     clients = state.gateway.clients
 
