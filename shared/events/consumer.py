@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
@@ -39,6 +40,7 @@ from shared.events.streams import dead_letter_stream, parse_entry, topic_stream
 from shared.graphql.context import Resources
 from shared.models import utcnow
 from shared.observability import metrics, setup_observability
+from shared.observability.tracing import server_span
 from shared.resources import open_resources
 
 logger = logging.getLogger("events.consumer")
@@ -237,7 +239,14 @@ class ConsumerWorker:
         return outcome
 
     async def apply(self, envelope: Envelope) -> Outcome:
-        """The handler's effect and the processed-event record, in one transaction."""
+        """The handler's effect and the processed-event record, in one transaction, in the
+        trace of the request that caused the event."""
+        carrier = {"traceparent": envelope.traceparent} if envelope.traceparent else {}
+        name = f"{self.consumer.name} {envelope.type}"
+        with server_span(carrier, name, {"event.id": str(envelope.id)}, SpanKind.CONSUMER):
+            return await self._apply(envelope)
+
+    async def _apply(self, envelope: Envelope) -> Outcome:
         async with transaction(self.session_factory) as session:
             claimed = await session.execute(
                 insert(ProcessedEvent)

@@ -19,7 +19,8 @@ class UnknownEventType(LookupError):
 
 
 class Envelope(BaseModel):
-    """id (UUID, also the outbox row's id), type, version, occurred_at, actor, data."""
+    """id (UUID, also the outbox row's id), type, version, occurred_at, actor, data; and the
+    W3C `traceparent` of the request that caused the event, when there was a trace."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,6 +30,7 @@ class Envelope(BaseModel):
     occurred_at: datetime
     actor: uuid.UUID | None = None
     data: dict[str, Any]
+    traceparent: str | None = None
 
     def payload(self, model: builtins.type[DataT]) -> DataT:
         """The data validated as `model` (a handler that knows which event it handles)."""

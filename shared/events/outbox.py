@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from shared.models import created_at, timestamp, utcnow
+from shared.observability.tracing import current_traceparent
 
 SCHEMA = "events"
 ENVELOPE_VERSION = 1
@@ -50,21 +51,21 @@ async def record_event(
     key: str | None = None,
 ) -> OutboxEvent:
     """Add `event_type` to the outbox of the current transaction. The payload is the event
-    envelope: id, type, version, occurred_at, actor, data."""
+    envelope: id, type, version, occurred_at, actor, data (and the `traceparent` of the
+    current trace, if any)."""
     event_id = uuid.uuid4()
     body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-    event = OutboxEvent(
-        id=event_id,
-        topic=event_type,
-        key=key,
-        payload={
-            "id": str(event_id),
-            "type": event_type,
-            "version": ENVELOPE_VERSION,
-            "occurred_at": utcnow().isoformat(),
-            "actor": str(actor) if actor else None,
-            "data": body,
-        },
-    )
+    envelope: dict[str, Any] = {
+        "id": str(event_id),
+        "type": event_type,
+        "version": ENVELOPE_VERSION,
+        "occurred_at": utcnow().isoformat(),
+        "actor": str(actor) if actor else None,
+        "data": body,
+    }
+    traceparent = current_traceparent()
+    if traceparent:  # the consumers' work joins the trace of the request that caused it
+        envelope["traceparent"] = traceparent
+    event = OutboxEvent(id=event_id, topic=event_type, key=key, payload=envelope)
     session.add(event)
     return event

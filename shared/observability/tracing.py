@@ -59,10 +59,14 @@ def tracer() -> trace.Tracer:
 
 @contextmanager
 def server_span(
-    carrier: Mapping[str, str], name: str, attributes: Mapping[str, Any] | None = None
+    carrier: Mapping[str, str],
+    name: str,
+    attributes: Mapping[str, Any] | None = None,
+    kind: SpanKind = SpanKind.SERVER,
 ) -> Iterator[Span]:
-    """The span of a request served: child of the caller's `traceparent` when it sent one.
-    When tracing is off only the caller's context is made current (for the log lines)."""
+    """The span of a request served (or an event consumed): child of the caller's
+    `traceparent` when it sent one. When tracing is off only the caller's context is made
+    current (for the log lines)."""
     parent = propagate.extract(carrier)
     token = context.attach(parent)
     try:
@@ -70,7 +74,7 @@ def server_span(
             yield trace.get_current_span()
             return
         with tracer().start_as_current_span(
-            name, context=parent, kind=SpanKind.SERVER, attributes=dict(attributes or {})
+            name, context=parent, kind=kind, attributes=dict(attributes or {})
         ) as span:
             yield span
     finally:
@@ -80,6 +84,13 @@ def server_span(
 def inject_trace_headers(headers: dict[str, str]) -> None:
     """Add `traceparent` (and `tracestate`) of the current span to outgoing `headers`."""
     propagate.inject(headers)
+
+
+def current_traceparent() -> str | None:
+    """The W3C `traceparent` of the current span, or None outside any trace."""
+    headers: dict[str, str] = {}
+    inject_trace_headers(headers)
+    return headers.get("traceparent")
 
 
 def current_trace_id() -> str | None:

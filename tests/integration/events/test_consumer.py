@@ -6,18 +6,26 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from opentelemetry import context, propagate
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.events import Envelope, ProcessedEvent, catalog
+from shared.db import transaction
+from shared.events import Envelope, ProcessedEvent, catalog, record_event
 from shared.events.consumer import Consumer, ConsumerWorker
 from shared.events.deadletters import replay
 from shared.events.relay import Relay
 from shared.events.settings import EventSettings
 from shared.events.streams import dead_letter_stream, topic_stream
 from shared.graphql.context import Resources
-from tests.integration.events.conftest import RecordEvents, effect_counts, recording
+from shared.observability.tracing import current_trace_id
+from tests.integration.events.conftest import (
+    RecordEvents,
+    effect_counts,
+    payment_created,
+    recording,
+)
 
 STREAM = topic_stream(catalog.PAYMENT_CREATED)
 
@@ -273,3 +281,32 @@ async def test_dead_letters_replayed_after_a_fix_take_effect_once(
     assert await redis.xlen(dead_letter_stream("ledger")) == 0
     assert await effect_counts(resources, "ledger") == (2, 2)
     assert await effect_counts(resources, "mailer") == (2, 2)  # not twice
+
+
+async def test_the_handler_runs_in_the_trace_of_the_request_that_caused_the_event(
+    resources: Resources, redis: Redis, hub_options: EventSettings
+) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    token = context.attach(propagate.extract({"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}))
+    try:
+        async with transaction(resources.session_factory) as session:
+            event = await record_event(
+                session, catalog.PAYMENT_CREATED, payment_created(), actor=None
+            )
+    finally:
+        context.detach(token)
+    assert event.payload["traceparent"].startswith(f"00-{trace_id}-")
+    await publish(resources, redis, hub_options)
+    seen: list[str | None] = []
+
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
+        seen.append(current_trace_id())
+
+    consumer = worker(
+        resources, redis, Consumer("tracer", (catalog.PAYMENT_CREATED,), handler), hub_options, "a"
+    )
+    await consumer.ensure_groups()
+    await consumer.step(asyncio.Event())
+
+    assert seen == [trace_id]
+    assert current_trace_id() is None
