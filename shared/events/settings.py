@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class EventSettings(BaseSettings):
     """`max_attempts` tries of a handler before its message goes to the dead-letter stream;
     `visibility_timeout` seconds before another consumer may take over a message whose
-    consumer went silent (so a handler must finish well within it)."""
+    consumer went silent (so `read_count` handler runs must fit well within it)."""
 
     model_config = SettingsConfigDict(env_prefix="EVENTS_", env_file=".env", extra="ignore")
 
