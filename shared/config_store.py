@@ -48,6 +48,7 @@ class ConfigKey:
     description: str
     type_: Any
     default: Callable[[Settings], Any]
+    schema: dict[str, Any] | None = None  # when pydantic's JSON schema says less than `parse`
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
@@ -64,7 +65,7 @@ class ConfigKey:
         return self.adapter.validate_python(stored, strict=False)
 
     def json_schema(self) -> dict[str, Any]:
-        return self.adapter.json_schema()
+        return self.schema or self.adapter.json_schema()
 
 
 CONFIG_KEYS: dict[str, ConfigKey] = {
@@ -91,6 +92,12 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
                 AfterValidator(lambda amount: amount.quantize(CENT)),
             ],
             lambda _: Decimal("10000.00"),
+            {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 99999999.99,
+                "multipleOf": 0.01,
+            },
         ),
         ConfigKey(
             MAINTENANCE_MODE,

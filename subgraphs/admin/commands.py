@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
+from shared.config_store import CONFIG_KEYS
 from shared.rbac import Role
 from shared.validation import CommandModel
 from subgraphs.auth.commands import CreateUser, UpdateUser, UserQuery
@@ -23,7 +24,7 @@ __all__ = [
     "UserQuery",
 ]
 
-MAX_ANALYTICS_DAYS = 366
+DEFAULT_DAYS = timedelta(days=29)
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
@@ -43,18 +44,11 @@ class AuditQuery(CommandModel):
 
 
 class AnalyticsQuery(CommandModel):
-    """Days are UTC; both ends included. Default: the last 30 days."""
+    """Days are UTC; both ends included (an empty range gives empty series). Default: the
+    last 30 days. The answer grows with the days that have data, not with the range."""
 
     since: date | None = None
     until: date | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> AnalyticsQuery:
-        if self.since and self.until and self.since > self.until:
-            raise ValueError("since must not be after until")
-        if (self.last_day - self.first_day).days >= MAX_ANALYTICS_DAYS:
-            raise ValueError(f"the range may span at most {MAX_ANALYTICS_DAYS} days")
-        return self
 
     @property
     def last_day(self) -> date:
@@ -62,10 +56,23 @@ class AnalyticsQuery(CommandModel):
 
     @property
     def first_day(self) -> date:
-        return self.since or self.last_day - timedelta(days=29)
+        if self.since is not None:
+            return self.since
+        return max(self.last_day, date.min + DEFAULT_DAYS) - DEFAULT_DAYS
+
+
+def _values_schema() -> dict[str, Any]:
+    """The documented body: each known key with its own schema, nothing else."""
+    return {
+        "properties": {name: key.json_schema() for name, key in CONFIG_KEYS.items()},
+        "additionalProperties": False,
+    }
 
 
 class UpdateConfig(CommandModel):
     """`values`: key → new value; every key is validated before any is stored."""
 
-    values: Annotated[dict[str, Any], Field(min_length=1, max_length=20)]
+    values: Annotated[
+        dict[str, Any],
+        Field(min_length=1, max_length=len(CONFIG_KEYS), json_schema_extra=_values_schema()),
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, text
@@ -95,12 +95,12 @@ _USERS_BY_ROLE = text(
 )
 _SIGNUPS_PER_DAY = text(
     "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS count FROM auth.users "
-    "WHERE created_at >= :start AND created_at < :end GROUP BY day ORDER BY day"
+    "WHERE created_at >= :start AND created_at <= :end GROUP BY day ORDER BY day"
 )
 _PAYMENTS_PER_DAY = text(
     "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, status, currency, "
     "count(*) AS count, sum(amount) AS volume FROM payments.payments "
-    "WHERE created_at >= :start AND created_at < :end "
+    "WHERE created_at >= :start AND created_at <= :end "
     "GROUP BY day, status, currency ORDER BY day, status, currency"
 )
 
@@ -124,6 +124,8 @@ class AnalyticsRepository:
 
 
 def _bounds(first: date, last: date) -> dict[str, Any]:
-    """UTC midnight of `first` up to (excluded) UTC midnight after `last`."""
-    start = datetime.combine(first, time.min, tzinfo=UTC)
-    return {"start": start, "end": start + timedelta(days=(last - first).days + 1)}
+    """From the first instant of UTC day `first` to the last of `last`."""
+    return {
+        "start": datetime.combine(first, time.min, tzinfo=UTC),
+        "end": datetime.combine(last, time.max, tzinfo=UTC),
+    }

@@ -18,6 +18,7 @@ from shared.config_store import CONFIG_KEYS, ConfigKey, forget_cached
 from shared.errors import validation_details
 from shared.events import catalog, record_event
 from shared.events.catalog import ClientInfo
+from shared.rbac import Role
 from shared.security.tokens import AccessClaims
 from subgraphs.admin import commands
 from subgraphs.admin.errors import (
@@ -141,7 +142,8 @@ class AdminService:
         return user
 
     async def set_role(self, user_id: uuid.UUID, data: commands.SetRole) -> User:
-        self._refuse_self(user_id, CannotDemoteSelf())
+        if data.role is not Role.ADMIN:
+            self._refuse_self(user_id, CannotDemoteSelf())
         user, before = await self.auth.set_role(user_id, data.role, actor=self.viewer.user_id)
         if before != user.role:
             await self.audit(Action.ROLE_CHANGED, user.id, {"from": before, "to": user.role})

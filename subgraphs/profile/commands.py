@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from enum import StrEnum
 from functools import cache
@@ -16,13 +15,12 @@ from shared.validation import CommandModel
 from subgraphs.auth.commands import Name
 
 MAX_BIO_CHARS = 2000
-_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+E164 = r"^\+[1-9][0-9]{1,14}$"
+LANGUAGE_TAG = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
 
 
 def _phone(value: str) -> str:
-    if not _E164.match(value):
-        raise ValueError("must be in E.164 form, e.g. +14155552671")
+    """E.164 in form (the pattern) and a number some numbering plan has (phonenumbers)."""
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
@@ -33,7 +31,7 @@ def _phone(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    if not _LANGUAGE_TAG.match(value) or not langcodes.tag_is_valid(value):
+    if not langcodes.tag_is_valid(value):
         raise ValueError("must be a BCP 47 language tag, e.g. en or pt-BR")
     return langcodes.standardize_tag(value)
 
@@ -49,9 +47,23 @@ def _time_zone(value: str) -> str:
     return value
 
 
-Phone = Annotated[str, StringConstraints(max_length=16), AfterValidator(_phone)]
-Language = Annotated[str, StringConstraints(max_length=35), AfterValidator(_language)]
-TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
+Phone = Annotated[
+    str,
+    StringConstraints(pattern=E164),
+    Field(description="E.164, e.g. +14155552671"),
+    AfterValidator(_phone),
+]
+Language = Annotated[
+    str,
+    StringConstraints(max_length=35, pattern=LANGUAGE_TAG),
+    Field(description="A BCP 47 language tag with registered subtags, e.g. en or pt-BR"),
+    AfterValidator(_language),
+]
+TimeZone = Annotated[
+    str,
+    Field(json_schema_extra={"enum": sorted(_time_zones())}),
+    AfterValidator(_time_zone),
+]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Bio = Annotated[str, StringConstraints(max_length=MAX_BIO_CHARS)]
 
