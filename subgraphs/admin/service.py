@@ -132,14 +132,14 @@ class AdminService:
         user, changes = await self.auth.update_user(user_id, data, actor=self.viewer.user_id)
         if changes:
             await self.audit(Action.USER_UPDATED, user.id, {"changes": changes})
-        return user
+        return await self._as_stored(user)
 
     async def deactivate_user(self, user_id: uuid.UUID) -> User:
         """Sign-in refused, sessions and access tokens ended at once; payments stay."""
         self._refuse_self(user_id, CannotDeactivateSelf())
         user = await self.auth.deactivate_user(user_id, actor=self.viewer.user_id)
         await self.audit(Action.USER_DEACTIVATED, user.id, {"email": user.email})
-        return user
+        return await self._as_stored(user)
 
     async def set_role(self, user_id: uuid.UUID, data: commands.SetRole) -> User:
         if data.role is not Role.ADMIN:
@@ -147,6 +147,11 @@ class AdminService:
         user, before = await self.auth.set_role(user_id, data.role, actor=self.viewer.user_id)
         if before != user.role:
             await self.audit(Action.ROLE_CHANGED, user.id, {"from": before, "to": user.role})
+        return await self._as_stored(user)
+
+    async def _as_stored(self, user: User) -> User:
+        """The row as the database now has it (`updated_at` is set by a trigger)."""
+        await self.session.refresh(user)
         return user
 
     def _refuse_self(self, user_id: uuid.UUID, error: Exception) -> None:

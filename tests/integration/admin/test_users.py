@@ -143,6 +143,7 @@ async def test_update_details_and_refuse_other_fields(
     )
     assert updated.status_code == 200, updated.text
     data = updated.json()["data"]
+    assert data["updatedAt"] > data["createdAt"]
     assert (data["name"], data["email"], data["emailVerified"]) == (
         "New Name",
         "fresh@example.com",
