@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
+import signal
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +15,7 @@ import typer
 
 from mfe.embedded import ensure_services
 from mfe.supervisor import Service, mfe_command, run_until_interrupted
-from shared.config import get_settings
+from shared.config import Settings, get_settings
 from shared.logs import configure_logging
 from subgraphs.registry import SUBGRAPHS, SubgraphSpec
 
@@ -131,6 +134,7 @@ def up(
             typer.echo(f"  GraphiQL      {base}/graphql")
             typer.echo(f"  REST          {base}/api/auth/login  (and /api/v1/…)")
             typer.echo(f"  OpenAPI docs  {base}/api/docs  ({base}/api/openapi.json)")
+            typer.echo("  Event hub     relay + consumers running (`mfe events` shows the streams)")
             for spec in SUBGRAPHS:
                 typer.echo(f"  {spec.name:<13} http://{host}:{spec.port}/graphql (router only)")
             if not settings.is_production:
@@ -144,7 +148,11 @@ def up(
             mfe_command("router", "--host", host, "--port", str(settings.api_port)),
             f"http://{host}:{settings.api_port}/health",
         )
-        raise typer.Exit(run_until_interrupted([subgraphs, [router]], announce))
+        workers = [
+            Service("relay", mfe_command("relay")),
+            Service("consumers", mfe_command("consumers")),
+        ]
+        raise typer.Exit(run_until_interrupted([subgraphs, [router, *workers]], announce))
 
 
 @app.command()
@@ -170,6 +178,60 @@ def router(
         drain_seconds=drain_seconds,
         graceful_timeout=graceful_timeout,
     )
+
+
+def _run_until_signal(worker: Callable[[Settings, asyncio.Event], Awaitable[None]]) -> None:
+    """Run a long-lived worker (relay, consumers) until SIGINT/SIGTERM, then let it finish."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await worker(get_settings(), stop)
+
+    configure_logging()
+    with ExitStack() as stack:
+        ensure_services(stack)
+        asyncio.run(main())
+
+
+@app.command()
+def relay() -> None:
+    """Publish the outbox to Redis Streams (the event hub's relay)."""
+    from shared.events.relay import run_relay
+
+    _run_until_signal(run_relay)
+
+
+@app.command()
+def consumers() -> None:
+    """Run the platform's event consumers (profiles, audit log, config cache)."""
+    from shared.events.consumer import run_consumers
+
+    _run_until_signal(run_consumers)
+
+
+@app.command()
+def events(
+    replay: Annotated[
+        str | None, typer.Option(help="Put this consumer's dead letters back on their streams")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Each stream's length, pending messages per consumer group and dead letters."""
+    from shared.events.deadletters import replay_dead_letters
+    from shared.events.inspect import events_report
+
+    with ExitStack() as stack:
+        ensure_services(stack)
+        settings = get_settings()
+        if replay:
+            count = asyncio.run(replay_dead_letters(settings, replay))
+            typer.echo(f"replayed {count} dead letter(s) of {replay}")
+        report = asyncio.run(events_report(settings))
+    typer.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.render())
+    raise typer.Exit(0 if report.healthy else 1)
 
 
 @app.command()
