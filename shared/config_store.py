@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from redis.asyncio import Redis
@@ -55,7 +55,12 @@ class ConfigKey:
         return TypeAdapter(self.type_)
 
     def parse(self, value: Any) -> Any:
-        """The validated value; raises pydantic's ValidationError."""
+        """The validated value; raises pydantic's ValidationError. For an integer setting a
+        number with no fractional part is an integer, as in JSON Schema (1715.0 is 1715)."""
+        is_number = isinstance(value, Decimal | float) and not isinstance(value, bool)
+        base = get_args(self.type_)[0] if get_origin(self.type_) is Annotated else self.type_
+        if base is int and is_number and value % 1 == 0:
+            value = int(value)
         return self.adapter.validate_json(dumps(value), strict=True)
 
     def dump(self, value: Any) -> Any:
