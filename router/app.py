@@ -24,7 +24,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from router.edge.auth import authenticate
 from router.edge.forwarding import request_client_ip, subgraph_headers
@@ -36,6 +37,7 @@ from router.edge.openapi import SWAGGER_HTML, OpenAPIAggregator
 from router.edge.ratelimit import RateLimiter, RateLimits
 from router.edge.redis_guard import RedisGuard
 from router.edge.rest import domain_of, forward
+from router.edge.subscriptions import PROTOCOL, SubscriptionProxy
 from router.gateway import Gateway
 from router.planner.planner import OperationError
 from router.supergraph.source import ComposedSupergraph, load_source
@@ -223,6 +225,18 @@ async def graphql_get(request: Request) -> Response:
     return _json(result, status, headers)
 
 
+async def graphql_ws(websocket: WebSocket) -> None:
+    """graphql-transport-ws: subscriptions proxied to the owning subgraph."""
+    state: RouterState = websocket.app.state.router
+    if PROTOCOL not in websocket.scope.get("subprotocols", []):
+        await websocket.close(4406, "Subprotocol not acceptable")
+        return
+    await websocket.accept(PROTOCOL)
+    headers = subgraph_headers(websocket, state.settings.trusted_proxies)
+    proxy = SubscriptionProxy(websocket, state.gateway, state.settings.subgraph_secret, headers)
+    await proxy.run()
+
+
 # REST -----------------------------------------------------------------------------------------
 
 
@@ -362,6 +376,7 @@ def create_router_app(
     routes = [
         Route("/graphql", _timed("graphql", graphql_post), methods=["POST"]),
         Route("/graphql", _timed("graphql", graphql_get), methods=["GET"]),
+        WebSocketRoute("/graphql", graphql_ws),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

@@ -101,6 +101,21 @@ async def test_forwarded_headers_reach_subgraphs(
     assert sent["x-forwarded-for"] == "203.0.113.9, 10.0.0.1"
 
 
+async def test_trace_headers_reach_subgraphs(
+    client: httpx.AsyncClient, recorded: dict[str, RecordingApp]
+) -> None:
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ me { id name } }"},
+        headers={"traceparent": traceparent, "tracestate": "vendor=opaque"},
+    )
+    assert response.status_code == 200
+    sent = recorded["users"].headers[0]
+    assert sent["traceparent"] == traceparent
+    assert sent["tracestate"] == "vendor=opaque"
+
+
 async def test_untrusted_peer_cannot_spoof_forwarded_for(
     supergraph_sdl: str, apps: dict[str, RecordingApp], recorded: dict[str, RecordingApp]
 ) -> None:
