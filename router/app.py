@@ -31,6 +31,7 @@ from router.edge.auth import authenticate
 from router.edge.forwarding import request_client_ip, subgraph_headers
 from router.edge.graphiql import GRAPHIQL_HTML, wants_html
 from router.edge.headers import UI_CSP, EdgeHeadersMiddleware
+from router.edge.inflight import InflightRequests, request_key
 from router.edge.limits import GraphQLLimits, make_limit_check
 from router.edge.metrics import RouterMetrics
 from router.edge.openapi import SWAGGER_HTML, OpenAPIAggregator
@@ -66,6 +67,7 @@ class RouterState:
     openapi: OpenAPIAggregator
     redis: Redis | None
     redis_guard: RedisGuard
+    inflight: InflightRequests | None = None
 
 
 def _json(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -89,6 +91,7 @@ def _build_state(
     limits: GraphQLLimits,
     rate_limits: RateLimits,
     deduplicate: bool,
+    deduplicate_inbound: bool = True,
 ) -> RouterState:
     supergraph = composed.supergraph
     rules = [NoSchemaIntrospectionCustomRule] if settings.is_production else []
@@ -100,6 +103,7 @@ def _build_state(
         checks=[make_limit_check(supergraph.api_schema, limits)],
         extra_urls={c.name: c.routing_url for c in composed.configured},
         deduplicate=deduplicate,
+        hide_suggestions=settings.is_production,
     )
     metrics = RouterMetrics()
     guard = RedisGuard()
@@ -114,6 +118,7 @@ def _build_state(
         openapi=OpenAPIAggregator(gateway.clients, names),
         redis=redis,
         redis_guard=guard,
+        inflight=InflightRequests() if deduplicate_inbound else None,
     )
 
 
@@ -170,7 +175,13 @@ async def _run_one(
         )
         return {"errors": [error.formatted]}, 405
     headers = subgraph_headers(request, state.settings.trusted_proxies)
-    result = await state.gateway.execute(query, operation_name, variables, headers)
+    if state.inflight is not None and prepared.kind == "query":
+        key = request_key(query, operation_name, variables, headers.get("authorization"))
+        result = await state.inflight.run(
+            key, lambda: state.gateway.execute(query, operation_name, variables, headers)
+        )
+    else:
+        result = await state.gateway.execute(query, operation_name, variables, headers)
     return result, 200 if "data" in result else 400
 
 
@@ -201,7 +212,7 @@ async def graphql_get(request: Request) -> Response:
     state = _state(request)
     query = request.query_params.get("query")
     if query is None:
-        if wants_html(request.headers.get("accept")):
+        if wants_html(request.headers.get("accept")) and not state.settings.is_production:
             return HTMLResponse(GRAPHIQL_HTML, headers={"content-security-policy": UI_CSP})
         error = {"message": "Missing 'query' parameter", "extensions": {"code": "BAD_REQUEST"}}
         return _json({"errors": [error]}, 400)
@@ -334,6 +345,7 @@ def create_router_app(
     limits: GraphQLLimits | None = None,
     rate_limits: RateLimits | None = None,
     deduplicate: bool = True,
+    deduplicate_inbound: bool = True,
 ) -> Starlette:
     """The router app.
 
@@ -341,7 +353,9 @@ def create_router_app(
     file, or an already loaded :class:`ComposedSupergraph`. Redis comes from ``redis`` or else
     ``settings.redis_url`` (no Redis: no rate limits and no deny-list check at the edge).
     ``transports`` maps subgraph names to httpx transports (tests run subgraphs in-process).
-    ``deduplicate`` sends identical in-flight query fetches to a subgraph once.
+    ``deduplicate`` sends identical in-flight query fetches to a subgraph once;
+    ``deduplicate_inbound`` lets identical queries in flight (same document, operation name,
+    variables and ``Authorization``) share one execution and its answer.
     """
     limits = limits or GraphQLLimits()
     rate_limits = rate_limits or RateLimits()
@@ -370,7 +384,14 @@ def create_router_app(
             redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
         )
         app.state.router = _build_state(
-            settings, composed, transports, client, limits, rate_limits, deduplicate
+            settings,
+            composed,
+            transports,
+            client,
+            limits,
+            rate_limits,
+            deduplicate,
+            deduplicate_inbound,
         )
 
     routes = [
@@ -406,6 +427,13 @@ def create_router_app(
             redis if redis is not None else (make_redis(settings) if settings.redis_url else None)
         )
         app.state.router = _build_state(
-            settings, supergraph_source, transports, client, limits, rate_limits, deduplicate
+            settings,
+            supergraph_source,
+            transports,
+            client,
+            limits,
+            rate_limits,
+            deduplicate,
+            deduplicate_inbound,
         )
     return app

@@ -28,12 +28,15 @@ class Gateway:
         checks: Sequence[DocumentCheck] = (),
         extra_urls: Mapping[str, str] | None = None,
         deduplicate: bool = True,
+        hide_suggestions: bool = False,
     ) -> None:
         self.supergraph = supergraph
         urls = {name: graph.url for name, graph in supergraph.graphs.items()}
         urls.update({k: v for k, v in (extra_urls or {}).items() if k not in urls})
         self.clients = SubgraphClients(urls, secret, timeout, transports)
-        self.planner = Planner(supergraph, rules=rules, checks=checks)
+        self.planner = Planner(
+            supergraph, rules=rules, checks=checks, hide_suggestions=hide_suggestions
+        )
         self.executor = Executor(supergraph, self.clients, deduplicate)
 
     def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:

@@ -6,6 +6,7 @@ values of the variables ``@skip``/``@include`` read, since those change the plan
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from router.planner.builder import PlanBuilder
 from router.planner.normalize import Normalizer, conditional_variables
 from router.planner.plan import QueryPlan
 from router.supergraph.model import Supergraph
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -88,9 +91,11 @@ class Planner:
         cache_size: int = 1000,
         rules: Sequence[type[ASTValidationRule]] = (),
         checks: Sequence[DocumentCheck] = (),
+        hide_suggestions: bool = False,
     ) -> None:
         self.supergraph = supergraph
         self.rules = [*specified_rules, *rules]
+        self.hide_suggestions = hide_suggestions
         self.checks = list(checks)
         self._prepared: LRUCache[tuple[str, str | None], PreparedOperation] = LRUCache(cache_size)
         self._plans: LRUCache[tuple[Any, ...], QueryPlan] = LRUCache(cache_size)
@@ -112,7 +117,9 @@ class Planner:
                 raise OperationError(errors)
         errors = validate(self.supergraph.api_schema, document, self.rules)
         if errors:
-            raise OperationError([_coded(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
+            raise OperationError(
+                [_coded(e, "GRAPHQL_VALIDATION_FAILED", self.hide_suggestions) for e in errors]
+            )
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -148,7 +155,9 @@ class Planner:
             return {}
         coerced = get_variable_values(self.supergraph.api_schema, definitions, variables or {})
         if isinstance(coerced, list):
-            raise OperationError([_coded(e, "BAD_USER_INPUT") for e in coerced])
+            raise OperationError(
+                [_coded(e, "BAD_USER_INPUT", self.hide_suggestions) for e in coerced]
+            )
         return variables or {}
 
     def _build(self, prepared: PreparedOperation, variables: dict[str, Any]) -> QueryPlan:
@@ -195,10 +204,10 @@ def _select_operation(
     return operations[0]
 
 
-def _coded(error: GraphQLError, code: str) -> GraphQLError:
-    """``error`` with ``extensions.code`` set (kept when it already has one)."""
+def _coded(error: GraphQLError, code: str, hide_suggestions: bool = False) -> GraphQLError:
+    """``error`` with ``extensions.code`` set (kept when it already has one), and without its
+    "Did you mean …?" suggestions when they must not leak the schema (production)."""
     extensions = dict(error.extensions or {})
     extensions.setdefault("code", code)
-    return GraphQLError(
-        error.message, error.nodes, error.source, error.positions, None, None, extensions
-    )
+    message = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
+    return GraphQLError(message, error.nodes, error.source, error.positions, None, None, extensions)
