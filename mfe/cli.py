@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
@@ -165,9 +166,16 @@ def router(
     host: str = "127.0.0.1",
     drain_seconds: DrainSeconds = 0.0,
     graceful_timeout: GracefulTimeout = 20,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    inbound_dedup: Annotated[
+        bool, typer.Option(help="Identical queries in flight share one execution")
+    ] = True,
 ) -> None:
     """Run the federation router (from supergraph.yaml, or a supergraph SDL file)."""
-    from router.serve import run_router
+    from router.serve import INBOUND_DEDUP_ENV, run_router
+
+    if not inbound_dedup:
+        os.environ[INBOUND_DEDUP_ENV] = "0"
 
     configure_logging()
     source = supergraph or ROOT / "supergraph.yaml"
@@ -177,6 +185,7 @@ def router(
         str(source),
         drain_seconds=drain_seconds,
         graceful_timeout=graceful_timeout,
+        workers=workers,
     )
 
 

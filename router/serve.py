@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+
+import uvicorn
+from starlette.applications import Starlette
 
 from router.app import create_router_app
 from router.supergraph.errors import SupergraphError
 from router.supergraph.source import compose_from_config, read_supergraph_config
 from shared.config import get_settings
-from shared.http.server import serve
+from shared.http.server import KEEP_ALIVE_SECONDS, serve
 
 DEFAULT_SUPERGRAPH_CONFIG = "supergraph.yaml"
+SUPERGRAPH_ENV = "ROUTER_SUPERGRAPH"
+INBOUND_DEDUP_ENV = "ROUTER_INBOUND_DEDUP"
+SERVER_OPTIONS = {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
+
+
+def inbound_dedup_enabled() -> bool:
+    """``ROUTER_INBOUND_DEDUP`` (default on): ``0``/``false``/``off``/``no`` turns it off."""
+    value = os.environ.get(INBOUND_DEDUP_ENV, "1").strip().lower()
+    return value not in ("0", "false", "off", "no")
+
+
+def app_from_env() -> Starlette:
+    """The router app from the environment: settings as usual, the supergraph path from
+    ``ROUTER_SUPERGRAPH`` and inbound deduplication from ``ROUTER_INBOUND_DEDUP``. The uvicorn
+    factory each ``--workers`` process calls (``router.serve:app_from_env``)."""
+    source = os.environ.get(SUPERGRAPH_ENV) or DEFAULT_SUPERGRAPH_CONFIG
+    return create_router_app(get_settings(), source, deduplicate_inbound=inbound_dedup_enabled())
 
 
 def run_router(
@@ -21,6 +42,7 @@ def run_router(
     *,
     drain_seconds: float = 0.0,
     graceful_timeout: int = 20,
+    workers: int = 1,
 ) -> None:
     """Serve the router on ``host:port``.
 
@@ -28,22 +50,34 @@ def run_router(
     ``supergraph.yaml``; None means ``supergraph.yaml`` in the working directory (composed at
     startup from the subgraphs that answer). Blocks until the server stops; SIGTERM drains
     (``/ready`` 503 for ``drain_seconds``), finishes in-flight requests and exits 0.
+    ``workers`` > 1 runs that many uvicorn processes on the one socket (each builds its app
+    through :func:`app_from_env`; uvicorn's supervisor handles signals, without the drain).
     """
     logging.basicConfig(level=logging.INFO)
     # One line per subgraph request would cost more than the request itself.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = get_settings()
-    app = create_router_app(settings, supergraph_path or DEFAULT_SUPERGRAPH_CONFIG)
+    os.environ[SUPERGRAPH_ENV] = supergraph_path or DEFAULT_SUPERGRAPH_CONFIG
+    if workers > 1:
+        uvicorn.run(
+            "router.serve:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=graceful_timeout,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            **SERVER_OPTIONS,  # type: ignore[arg-type]
+        )
+        return
     serve(
-        app,
+        app_from_env(),
         host,
         port,
         drain_seconds=drain_seconds,
         graceful_timeout=graceful_timeout,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        proxy_headers=False,
+        **SERVER_OPTIONS,
     )
 
 

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.router.processes import (
+    ENV,
+    ROOT,
     SUBGRAPHS,
     free_port,
     router_command,
@@ -49,3 +56,60 @@ def test_missing_subgraph_is_reported_by_ready(router_url: str) -> None:
     subgraphs = response.json()["subgraphs"]
     assert subgraphs["users"] == "ok"
     assert subgraphs["missing"] != "ok"
+
+
+FOREIGN_SUPERGRAPH = Path(__file__).parent / "fixtures" / "apollo-v0.3.supergraph.graphql"
+
+
+def mfe_router(port: int, *extra: str) -> subprocess.Popen[bytes]:
+    """``mfe router --supergraph FILE`` with no database, no Redis (a closed port) and none of
+    the supergraph's subgraphs running."""
+    env = {k: v for k, v in ENV.items() if k != "DATABASE_URL"}
+    env["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    argv = [sys.executable, "-m", "mfe.cli", "router", "--supergraph", str(FOREIGN_SUPERGRAPH)]
+    argv += ["--port", str(port), "--host", "127.0.0.1", *extra]
+    return subprocess.Popen(argv, cwd=ROOT, env=env)  # noqa: S603
+
+
+def test_mfe_router_serves_a_foreign_supergraph_alone() -> None:
+    port = free_port()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    process = mfe_router(port)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", seconds=30)
+        elapsed = time.monotonic() - started
+        url = f"http://127.0.0.1:{port}/graphql"
+        assert httpx.post(url, json={"query": "{ __typename }"}).json() == {
+            "data": {"__typename": "Query"}
+        }
+        # A subgraph that is not there is an error for its fields; Redis down fails open.
+        answer = httpx.post(url, json={"query": "{ me { id } }"}).json()
+        assert answer["data"] == {"me": None}
+        assert answer["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNAVAILABLE"
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # Start-up CPU (wall time depends on what else the machine runs): ~2.5 s, almost all of it
+    # imports, 1.4 s of them `mfe.cli`'s own (shared.logs → tracing → sqlalchemy, the subgraph
+    # registry). The issue's 2 s is not met; this guards against it getting worse.
+    assert cpu < 4.0, (cpu, elapsed)
+
+
+def test_mfe_router_with_workers() -> None:
+    port = free_port()
+    process = mfe_router(port, "--workers", "2", "--no-inbound-dedup")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", seconds=30)
+        answers = {
+            httpx.post(
+                f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}
+            ).status_code
+            for _ in range(10)
+        }
+        assert answers == {200}
+    finally:
+        process.terminate()
+        process.wait(15)
