@@ -36,6 +36,7 @@ _READ = text("SELECT value FROM admin.system_config WHERE key = :key")
 RATE_LIMIT_PER_MINUTE = "rate_limit.requests_per_minute"
 AUTH_MAX_FAILED_LOGINS = "auth.max_failed_logins"
 PAYMENTS_MAX_AMOUNT = "payments.max_amount"
+LARGEST_AMOUNT = Decimal("99999999.99")  # NUMERIC(10, 2)
 MAINTENANCE_MODE = "maintenance_mode"
 
 
@@ -90,13 +91,13 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         ),
         ConfigKey(
             PAYMENTS_MAX_AMOUNT,
-            "The largest amount one payment may have.",
+            "The largest amount one payment may have (by default the column's own limit).",
             Annotated[
                 Decimal,
-                Field(gt=0, le=Decimal("99999999.99"), decimal_places=2),
+                Field(gt=0, le=LARGEST_AMOUNT, decimal_places=2),
                 AfterValidator(lambda amount: amount.quantize(CENT)),
             ],
-            lambda _: Decimal("10000.00"),
+            lambda _: LARGEST_AMOUNT,
             {
                 "type": "number",
                 "exclusiveMinimum": 0,

@@ -1,6 +1,6 @@
 """Errors of the payments domain."""
 
-from shared.errors import Conflict, NotFound, Unauthorized, UnprocessableEntity
+from shared.errors import Conflict, NotFound, Unauthorized, UnprocessableEntity, ValidationFailed
 
 
 class InvalidTransition(Conflict):
@@ -38,3 +38,10 @@ class UnknownCustomer(NotFound):
 class InvalidSignature(Unauthorized):
     code = "INVALID_SIGNATURE"
     default_message = "The webhook signature is missing, invalid or too old"
+
+
+class AmountAboveLimit(ValidationFailed):
+    """Above the platform's `payments.max_amount` setting (admins change it at run time)."""
+
+    code = "AMOUNT_ABOVE_LIMIT"
+    default_message = "The amount is above the largest payment the platform accepts"

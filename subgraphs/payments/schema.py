@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from shared.config import Settings
+from shared.config_store import PAYMENTS_MAX_AMOUNT, read_setting
 from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
@@ -28,7 +29,7 @@ from subgraphs.payments import commands
 from subgraphs.payments.live import Subscription
 from subgraphs.payments.models import Payment
 from subgraphs.payments.processors import PaymentProcessor, processor_for
-from subgraphs.payments.service import Page, PaymentService
+from subgraphs.payments.service import AmountLimit, Page, PaymentService
 from subgraphs.payments.settings import PaymentsSettings
 from subgraphs.payments.types import (
     PageInfo,
@@ -45,8 +46,18 @@ from subgraphs.payments.types import (
 OwnerPageKey = tuple[uuid.UUID, int, str | None]
 
 
-def _service(context: RequestContext) -> PaymentService:
-    return PaymentService(context.session())
+def _max_amount(context: RequestContext) -> AmountLimit:
+    async def read() -> Decimal:
+        value: Decimal = await read_setting(
+            context.session(), context.redis, context.settings, PAYMENTS_MAX_AMOUNT
+        )
+        return value
+
+    return read
+
+
+def _service(context: RequestContext, **options: Any) -> PaymentService:
+    return PaymentService(context.session(), max_amount=_max_amount(context), **options)
 
 
 def _serialised(context: RequestContext, load: Any) -> Any:
@@ -369,7 +380,7 @@ def mutation_type(processor: PaymentProcessor, idempotency_ttl: timedelta) -> ty
             key = idempotency_key if idempotency_key is not None else context.idempotency_key
             if key is not None:
                 key = parse_command(commands.IdempotencyKey, {"idempotencyKey": key}).value
-            service = PaymentService(context.session(), processor, idempotency_ttl=idempotency_ttl)
+            service = _service(context, processor=processor, idempotency_ttl=idempotency_ttl)
             payment = await service.create(await context.require_viewer(), data, key)
             return PaymentNode.from_row(payment)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -25,6 +25,7 @@ from shared.security.tokens import AccessClaims
 from subgraphs.payments import commands, cursors
 from subgraphs.payments.currencies import DEFAULT_CURRENCY
 from subgraphs.payments.errors import (
+    AmountAboveLimit,
     IdempotencyKeyReused,
     InvalidCursor,
     PaymentNotEditable,
@@ -93,6 +94,10 @@ def scope_of(viewer: AccessClaims) -> Scope:
     return Scope(None if viewer.role is Role.ADMIN else viewer.user_id)
 
 
+AmountLimit = Callable[[], Awaitable[Decimal]]
+"""Reads the platform's current largest accepted amount (`payments.max_amount`)."""
+
+
 class PaymentService:
     def __init__(
         self,
@@ -100,8 +105,10 @@ class PaymentService:
         processor: PaymentProcessor | None = None,
         *,
         idempotency_ttl: timedelta = timedelta(hours=24),
+        max_amount: AmountLimit | None = None,
     ) -> None:
         self.session = session
+        self.max_amount = max_amount
         self.payments = PaymentRepository(session)
         self.keys = IdempotencyRepository(session)
         self.processor_events = ProcessorEventRepository(session)
@@ -124,6 +131,7 @@ class PaymentService:
                 f"Only a {CREATOR_OF[data.type].value} can create a payment of type "
                 f"{data.type.value}"
             )
+        await self._check_amount(data.amount)
         if idempotency_key is None:
             return await self._create(viewer, data)
         fingerprint = hashlib.sha256(data.fingerprint_source()).hexdigest()
@@ -136,6 +144,13 @@ class PaymentService:
         payment = await self._create(viewer, data)
         await self.keys.store(key_id, payment.id, payment.model_dump(mode="json"))
         return payment
+
+    async def _check_amount(self, amount: Decimal | None) -> None:
+        if amount is None or self.max_amount is None:
+            return
+        limit = await self.max_amount()
+        if amount > limit:
+            raise AmountAboveLimit(details={"maxAmount": str(limit)})
 
     async def _replay(self, user_id: uuid.UUID, key: str, fingerprint: str) -> Payment:
         stored = await self.keys.get(user_id, key)
@@ -245,6 +260,7 @@ class PaymentService:
         if "amount" in fields and data.amount is not None:
             if payment.pays_payment_id is not None:
                 raise PaymentNotEditable("A payment of a request carries the request's amount")
+            await self._check_amount(data.amount)
             await self.ledger.reprice(payment, data.amount, actor=viewer.user_id)
         if "description" in fields:
             payment.description = data.description

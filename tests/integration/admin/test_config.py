@@ -23,7 +23,7 @@ async def test_every_key_is_listed_with_its_schema_and_default(api: ApiClient, a
     assert logins["value"] == logins["defaultValue"] == 5 and logins["isDefault"] is True
     assert logins["valueSchema"]["type"] == "integer"
     assert entries["maintenance_mode"]["value"] is False
-    assert entries["payments.max_amount"]["defaultValue"] == "10000.00"
+    assert entries["payments.max_amount"]["defaultValue"] == "99999999.99"
 
 
 async def test_a_change_is_stored_with_its_author(api: ApiClient, admin: Any) -> None:
