@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import Settings
+from shared.config_store import MAINTENANCE_MODE, read_setting
 from shared.errors import AppError, ServiceUnavailable, Unauthorized
 from shared.security.denylist import is_revoked
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
@@ -42,6 +43,7 @@ class RequestContext:
     loaders: dict[str, Any] = field(default_factory=dict)
     _session: AsyncSession | None = None
     _viewer: asyncio.Task[AccessClaims | None] | None = None
+    _maintenance: asyncio.Future[Any] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -97,6 +99,14 @@ class RequestContext:
         if revoked:
             raise Unauthorized("The access token has been revoked", code="TOKEN_REVOKED")
         return claims
+
+    async def in_maintenance(self) -> bool:
+        """The `maintenance_mode` setting, read once per request."""
+        if self._maintenance is None:
+            self._maintenance = asyncio.ensure_future(
+                read_setting(self.session(), self.redis, self.settings, MAINTENANCE_MODE)
+            )
+        return bool(await asyncio.shield(self._maintenance))
 
     def loader(self, name: str, factory: Any) -> Any:
         """A per-request DataLoader, created on first use."""

@@ -10,16 +10,17 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-from shared.errors import Forbidden
+from shared.errors import Forbidden, ServiceUnavailable
 from shared.graphql.context import context_of
-from shared.rbac import Access
+from shared.rbac import Access, Role
 
 logger = logging.getLogger("security")
 
 
 class HasAccess(BasePermission):
     """Allow the field when the caller satisfies `access`; 401 without a valid token,
-    403 FORBIDDEN with one of the wrong role."""
+    403 FORBIDDEN with one of the wrong role, 503 MAINTENANCE for everyone but administrators
+    while the `maintenance_mode` setting is on (public fields such as login stay open)."""
 
     def __init__(self, access: Access) -> None:
         self.access = access
@@ -40,6 +41,10 @@ class HasAccess(BasePermission):
                 },
             )
             raise Forbidden()
+        if claims.role is not Role.ADMIN and await context.in_maintenance():
+            raise ServiceUnavailable(
+                "The platform is under maintenance; try again later", code="MAINTENANCE"
+            )
         return True
 
 

@@ -50,6 +50,7 @@ _ERROR_STATUSES = {
     422: "Cannot be processed (e.g. IDEMPOTENCY_KEY_REUSED)",
     429: "Too many requests (RATE_LIMITED)",
     500: "Unexpected error (INTERNAL_ERROR)",
+    503: "Under maintenance (MAINTENANCE) or a dependency is down (SERVICE_UNAVAILABLE)",
 }
 
 ERROR_ENVELOPE = {
