@@ -119,12 +119,11 @@ class AuthService:
         """Same answer, and one bcrypt check, for an unknown email and a wrong password."""
         subjects = (f"account:{data.email}", f"ip:{self.client.ip}")
         login_throttle = await self._login_throttle()
-        await login_throttle.check(*subjects)
+        await login_throttle.acquire(*subjects)  # counted as a failure until it succeeds
         user = await self.users.get_by_email(data.email)
         password_hash = user.password_hash if user else dummy_hash(self.settings.bcrypt_rounds)
         is_valid = await verify_password(data.password, password_hash)
         if user is None or not is_valid or not user.is_active:
-            await login_throttle.record_failure(*subjects)
             await self._record_now(
                 catalog.LOGIN_FAILED,
                 catalog.LoginFailed(
@@ -137,6 +136,7 @@ class AuthService:
             logger.warning("login failed", extra={"user_id": str(user.id) if user else None})
             raise InvalidCredentials()
         await login_throttle.reset(subjects[0])
+        await login_throttle.release(*subjects[1:])
         await record_event(
             self.session,
             catalog.LOGIN_SUCCEEDED,
@@ -209,10 +209,10 @@ class AuthService:
         user = await self.current_user(viewer)
         subject = f"account:{user.email}"
         login_throttle = await self._login_throttle()
-        await login_throttle.check(subject)
+        await login_throttle.acquire(subject)
         if not await verify_password(data.current_password, user.password_hash):
-            await login_throttle.record_failure(subject)
             raise WrongCurrentPassword()
+        await login_throttle.release(subject)
         await self._set_password(user, data.new_password, via="change")
         return await self._start_session(user)
 
@@ -222,10 +222,9 @@ class AuthService:
         user = await self.users.get_by_email(data.email)
         subject = f"account:{data.email}"
         try:
-            await self.forgot_throttle.check(subject)
+            await self.forgot_throttle.acquire(subject)
         except RateLimited:
             return FORGOT_PASSWORD_MESSAGE
-        await self.forgot_throttle.record_failure(subject)
         if user is None or not user.is_active:
             return FORGOT_PASSWORD_MESSAGE
         await self._mail_reset_token(
@@ -238,12 +237,12 @@ class AuthService:
 
     async def reset_password(self, data: commands.ResetPassword) -> str:
         subject = f"ip:{self.client.ip}"
-        await self.reset_throttle.check(subject)
+        await self.reset_throttle.acquire(subject)
         now = utcnow()
         token = await self.reset_tokens.get_for_update(hash_opaque_token(data.token))
         if token is None or token.used_at is not None or token.expires_at <= now:
-            await self.reset_throttle.record_failure(subject)
             raise InvalidResetToken()
+        await self.reset_throttle.release(subject)
         user = await self.users.get(token.user_id)
         if user is None:
             raise InvalidResetToken()
