@@ -3,7 +3,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: up test install lint typecheck fmt fuzz scale-test
+.PHONY: up test install lint typecheck fmt fuzz scale-test bench
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -31,3 +31,7 @@ typecheck: install
 fmt: install
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
+
+# The router benchmark (our router vs @apollo/gateway vs Hive Gateway; about five minutes).
+bench: install
+	$(UV) run --frozen python -m bench.router.bench

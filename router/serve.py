@@ -18,21 +18,32 @@ from shared.http.server import KEEP_ALIVE_SECONDS, serve
 DEFAULT_SUPERGRAPH_CONFIG = "supergraph.yaml"
 SUPERGRAPH_ENV = "ROUTER_SUPERGRAPH"
 INBOUND_DEDUP_ENV = "ROUTER_INBOUND_DEDUP"
+SUBGRAPH_DEDUP_ENV = "ROUTER_SUBGRAPH_DEDUP"
 SERVER_OPTIONS = {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
 
 
+def _enabled(variable: str) -> bool:
+    """An on/off environment variable, on by default: ``0``/``false``/``off``/``no`` is off."""
+    return os.environ.get(variable, "1").strip().lower() not in ("0", "false", "off", "no")
+
+
 def inbound_dedup_enabled() -> bool:
-    """``ROUTER_INBOUND_DEDUP`` (default on): ``0``/``false``/``off``/``no`` turns it off."""
-    value = os.environ.get(INBOUND_DEDUP_ENV, "1").strip().lower()
-    return value not in ("0", "false", "off", "no")
+    """``ROUTER_INBOUND_DEDUP``: identical queries in flight share one execution."""
+    return _enabled(INBOUND_DEDUP_ENV)
 
 
 def app_from_env() -> Starlette:
     """The router app from the environment: settings as usual, the supergraph path from
-    ``ROUTER_SUPERGRAPH`` and inbound deduplication from ``ROUTER_INBOUND_DEDUP``. The uvicorn
+    ``ROUTER_SUPERGRAPH``, inbound deduplication from ``ROUTER_INBOUND_DEDUP`` and subgraph
+    fetch deduplication from ``ROUTER_SUBGRAPH_DEDUP`` (both on unless ``0``). The uvicorn
     factory each ``--workers`` process calls (``router.serve:app_from_env``)."""
     source = os.environ.get(SUPERGRAPH_ENV) or DEFAULT_SUPERGRAPH_CONFIG
-    return create_router_app(get_settings(), source, deduplicate_inbound=inbound_dedup_enabled())
+    return create_router_app(
+        get_settings(),
+        source,
+        deduplicate=_enabled(SUBGRAPH_DEDUP_ENV),
+        deduplicate_inbound=inbound_dedup_enabled(),
+    )
 
 
 def run_router(

@@ -1,12 +1,18 @@
 """Router benchmark: our router vs @apollo/gateway vs Hive Gateway on the same supergraph.
 
-    uv run python -m bench.router.bench [--duration 10] [--connections 32]
+    uv run python -m bench.router.bench [--duration 5] [--connections 32] [--rounds 3]
+    make bench
 
-Starts the three benchmark subgraphs (payments, users, profiles), composes the supergraph with
-our composer, then starts each gateway in turn (one worker, pinned to the same core with
-``taskset``) and drives the same queries with autocannon (pinned to the other core, with the
-subgraphs). Prints requests/s and p50/p99 latency side by side with ratios, plus a direct
-subgraph call as the floor. Not a test: it takes about a minute and a half.
+Starts the three benchmark subgraphs (payments, users, profiles; answers memoised, so they cost
+next to nothing), composes the supergraph with our composer, then starts every gateway at once
+on its own port, all pinned to CPU 0 (``taskset -c 0``; an idle gateway costs nothing): ours
+through ``mfe router --supergraph FILE`` (with both deduplications, without the inbound one,
+without either), ``@apollo/gateway`` (NODE_ENV=production) and Hive Gateway (``--jit``,
+NODE_ENV=production) without and with ``inboundInflightRequestDeduplication``. Every answer is
+first checked equal to ``@apollo/gateway``'s. The load tool (wrk, one thread; autocannon when
+wrk is not installed) and the subgraphs run on CPU 1. Each cell is measured in every round,
+gateways interleaved (the order rotates per round); the report gives the median of the rounds:
+requests/s, p50 and p99 latency, and the ratios. Not a test: about five minutes.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,22 +41,33 @@ from router.supergraph.source import SubgraphConfig, compose_from_config
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SECRET = "bench-router-secret"
-GATEWAY_CORE = "1"
-LOAD_CORE = "0"
+GATEWAY_CORE = "0"
+LOAD_CORE = "1"
 
 QUERIES = {
-    "a: 20 payments + users + profiles": (
+    "a": (
         "query PaymentsWithUsers { payments(first: 20) { id amount currency "
         "user { id name email profile { bio avatarUrl } } } }"
     ),
-    "b: deep nested entities": (
+    "b": (
         "query Deep { payments(first: 5) { id user { name payments(first: 3) { amount "
         "user { email profile { bio } payments(first: 2) { id user { name profile { "
         "avatarUrl } } } } } } } }"
     ),
 }
-SERIAL = "a, one connection (latency)"
+LABELS = {
+    "a": "(a) 20 payments + users + profiles, 32 connections",
+    "b": "(b) deep nested entities, 32 connections",
+    "serial": "(a) one connection",
+}
 DIRECT_QUERY = "query Direct { payments(first: 20) { id amount currency user { id } } }"
+
+OURS = "ours"
+OURS_NO_INBOUND = "ours, no inbound dedup"
+OURS_NO_DEDUP = "ours, no dedup"
+APOLLO = "@apollo/gateway"
+HIVE = "Hive"
+HIVE_DEDUP = "Hive, inbound dedup"
 
 
 @dataclass
@@ -59,13 +78,27 @@ class Result:
     errors: int
 
 
+@dataclass
+class Gateway:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    path: str
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def wait_until_up(url: str, seconds: float = 60.0) -> None:
+def wait_until_up(url: str, seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -78,64 +111,165 @@ def wait_until_up(url: str, seconds: float = 60.0) -> None:
 
 
 @contextmanager
-def process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Iterator[None]:
-    child = subprocess.Popen(  # noqa: S603 - fixed commands of this script
-        argv, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL
-    )
+def process(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[None]:
+    with open(log or os.devnull, "wb") as output:
+        child = subprocess.Popen(  # noqa: S603 - fixed commands of this script
+            argv,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield
     finally:
         child.terminate()
-        child.wait(15)
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def pinned(core: str, argv: list[str]) -> list[str]:
     return ["taskset", "-c", core, *argv] if shutil.which("taskset") else argv
 
 
-def autocannon(url: str, query: str, duration: int, connections: int) -> Result:
-    body = json.dumps({"query": query})
-    argv = pinned(
-        LOAD_CORE,
-        [
-            str(HERE / "node_modules" / ".bin" / "autocannon"),
-            "-j",
-            "-m",
-            "POST",
-            "-H",
-            "content-type=application/json",
-            "-H",
-            f"x-router-secret={SECRET}",
-            "-b",
-            body,
-            "-c",
-            str(connections),
-            "-d",
-            str(duration),
-            url,
-        ],
-    )
-    out = subprocess.run(argv, capture_output=True, text=True, check=True)  # noqa: S603
-    data = json.loads(out.stdout)
-    return Result(
-        rps=data["requests"]["average"],
-        p50=data["latency"]["p50"],
-        p99=data["latency"]["p99"],
-        errors=data["errors"] + data["non2xx"],
-    )
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Router-Secret"] = "{secret}"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\n{{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
 
 
-def check_answer(url: str, query: str) -> None:
-    response = httpx.post(url, json={"query": query}, headers={"x-router-secret": SECRET})
+class Load:
+    """wrk (one thread, pinned to the load core) or, without wrk, autocannon."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.wrk = shutil.which("wrk")
+        self.scripts: dict[str, Path] = {}
+
+    @property
+    def tool(self) -> str:
+        return "wrk" if self.wrk else "autocannon"
+
+    def run(self, url: str, query: str, duration: int, connections: int) -> Result:
+        if self.wrk:
+            return self._wrk(url, query, duration, connections)
+        return self._autocannon(url, query, duration, connections)
+
+    def _script(self, query: str) -> Path:
+        script = self.scripts.get(query)
+        if script is None:
+            body = json.dumps(json.dumps({"query": query}))
+            script = self.work / f"load-{len(self.scripts)}.lua"
+            script.write_text(WRK_SCRIPT.format(body=body, secret=SECRET))
+            self.scripts[query] = script
+        return script
+
+    def _wrk(self, url: str, query: str, duration: int, connections: int) -> Result:
+        argv = [str(self.wrk), "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
+        argv += ["-s", str(self._script(query)), url]
+        out = subprocess.run(  # noqa: S603
+            pinned(LOAD_CORE, argv), capture_output=True, text=True, check=True
+        )
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        seconds = data["duration_us"] / 1e6
+        return Result(
+            rps=data["requests"] / seconds,
+            p50=data["p50_us"] / 1000,
+            p99=data["p99_us"] / 1000,
+            errors=data["errors"],
+        )
+
+    def _autocannon(self, url: str, query: str, duration: int, connections: int) -> Result:
+        argv = [str(HERE / "node_modules" / ".bin" / "autocannon"), "-j", "-m", "POST"]
+        argv += ["-H", "content-type=application/json", "-H", f"x-router-secret={SECRET}"]
+        argv += ["-b", json.dumps({"query": query}), "-c", str(connections)]
+        argv += ["-d", str(duration), url]
+        out = subprocess.run(  # noqa: S603
+            pinned(LOAD_CORE, argv), capture_output=True, text=True, check=True
+        )
+        data = json.loads(out.stdout)
+        return Result(
+            rps=data["requests"]["average"],
+            p50=data["latency"]["p50"],
+            p99=data["latency"]["p99"],
+            errors=data["errors"] + data["non2xx"],
+        )
+
+
+def answer(url: str, query: str) -> Any:
+    response = httpx.post(
+        url, json={"query": query}, headers={"x-router-secret": SECRET}, timeout=30
+    )
     payload = response.json()
     if payload.get("errors") or not payload.get("data"):
         raise RuntimeError(f"{url} answered {payload}")
+    return payload
+
+
+def gateways(supergraph: Path) -> list[Gateway]:
+    ours_env = {"SUBGRAPH_SECRET": SECRET, "APP_ENV": "test", "REDIS_URL": "", "DATABASE_URL": ""}
+    ours = [sys.executable, "-m", "mfe.cli", "router", "--supergraph", str(supergraph)]
+    ours += ["--host", "127.0.0.1", "--port", "{port}"]
+    hive = [str(HERE / "node_modules" / ".bin" / "hive-gateway"), "supergraph", "--jit"]
+    hive += ["--port", "{port}", "--host", "127.0.0.1"]
+    hive += ["--config-path", str(HERE / "hive-gateway.config.mjs")]
+    hive_env = {
+        "SUPERGRAPH_FILE": str(supergraph),
+        "ROUTER_SECRET": SECRET,
+        "NODE_ENV": "production",
+    }
+    node_production = {"NODE_ENV": "production"}
+    return [
+        Gateway(OURS, ours, ours_env, ROOT, "/graphql"),
+        Gateway(OURS_NO_INBOUND, ours, {**ours_env, "ROUTER_INBOUND_DEDUP": "0"}, ROOT, "/graphql"),
+        Gateway(
+            OURS_NO_DEDUP,
+            ours,
+            {**ours_env, "ROUTER_INBOUND_DEDUP": "0", "ROUTER_SUBGRAPH_DEDUP": "0"},
+            ROOT,
+            "/graphql",
+        ),
+        Gateway(
+            APOLLO,
+            ["node", "apollo-gateway.mjs", str(supergraph), "{port}", SECRET],
+            node_production,
+            HERE,
+            "/",
+        ),
+        Gateway(HIVE, hive, hive_env, HERE, "/graphql"),
+        Gateway(HIVE_DEDUP, hive, {**hive_env, "HIVE_INBOUND_DEDUP": "1"}, HERE, "/graphql"),
+    ]
+
+
+def median(results: list[Result]) -> Result:
+    return Result(
+        rps=statistics.median(r.rps for r in results),
+        p50=statistics.median(r.p50 for r in results),
+        p99=statistics.median(r.p99 for r in results),
+        errors=sum(r.errors for r in results),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per cell")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the medians here")
     args = parser.parse_args()
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
@@ -145,17 +279,11 @@ def main() -> None:
     )
     ports = {name: free_port() for name in ("payments", "users", "profiles")}
     work = Path(tempfile.mkdtemp(prefix="router-bench-"))
+    load = Load(work)
     with ExitStack() as stack:
         for name, port in ports.items():
-            stack.enter_context(
-                process(
-                    pinned(
-                        LOAD_CORE,
-                        [sys.executable, "-m", "bench.router.subgraphs", name, str(port)],
-                    ),
-                    ROOT,
-                )
-            )
+            argv = [sys.executable, "-m", "bench.router.subgraphs", name, str(port)]
+            stack.enter_context(process(pinned(LOAD_CORE, argv), ROOT))
         for port in ports.values():
             wait_until_up(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D")
         configs = [SubgraphConfig(n, f"http://127.0.0.1:{p}/graphql") for n, p in ports.items()]
@@ -163,102 +291,91 @@ def main() -> None:
         assert not missing, missing
         supergraph = work / "supergraph.graphql"
         supergraph.write_text(sdl)
-        results: dict[str, dict[str, Result]] = {}
         direct_url = f"http://127.0.0.1:{ports['payments']}/graphql"
-        check_answer(direct_url, DIRECT_QUERY)
-        print("direct subgraph call ...", flush=True)
-        results["direct subgraph"] = {
-            "floor": autocannon(direct_url, DIRECT_QUERY, args.duration, args.connections),
-            SERIAL: autocannon(direct_url, DIRECT_QUERY, args.duration, 1),
-        }
-        for name, argv, env, path in gateways(supergraph):
-            port = free_port()
-            argv = [a.replace("{port}", str(port)) for a in argv]
-            cwd = ROOT if name.startswith("ours") else HERE
-            with process(pinned(GATEWAY_CORE, argv), cwd, env):
-                url = f"http://127.0.0.1:{port}{path}"
-                wait_until_up(f"http://127.0.0.1:{port}{path}?query=%7B__typename%7D")
-                results[name] = {}
-                for label, query in QUERIES.items():
-                    check_answer(url, query)
-                    autocannon(url, query, 2, args.connections)  # warm-up
-                    print(f"{name}: {label} ...", flush=True)
-                    results[name][label] = autocannon(url, query, args.duration, args.connections)
-                print(f"{name}: {SERIAL} ...", flush=True)
-                first_query = next(iter(QUERIES.values()))
-                results[name][SERIAL] = autocannon(url, first_query, args.duration, 1)
-    report(results)
+        answer(direct_url, DIRECT_QUERY)
 
+        running = gateways(supergraph)
+        for gateway in running:
+            gateway.port = free_port()
+            argv = [a.replace("{port}", str(gateway.port)) for a in gateway.argv]
+            log = work / f"{gateway.name.replace(' ', '_').replace('/', '_')}.log"
+            stack.enter_context(process(pinned(GATEWAY_CORE, argv), gateway.cwd, gateway.env, log))
+        for gateway in running:
+            wait_until_up(f"http://127.0.0.1:{gateway.port}{gateway.path}?query=%7B__typename%7D")
+        print(f"gateways up (logs in {work}); load tool: {load.tool}", flush=True)
 
-def gateways(supergraph: Path) -> list[tuple[str, list[str], dict[str, str], str]]:
-    env = {"SUBGRAPH_SECRET": SECRET, "APP_ENV": "test", "REDIS_URL": ""}
-    code = (
-        "from router.serve import run_router; "
-        f"run_router('127.0.0.1', {{port}}, {str(supergraph)!r})"
-    )
-    # The same app without in-flight deduplication, to show what that feature is worth.
-    no_dedupe = (
-        "import uvicorn; from router.app import create_router_app; "
-        "from shared.config import get_settings; "
-        f"app = create_router_app(get_settings(), {str(supergraph)!r}, deduplicate=False); "
-        "uvicorn.run(app, host='127.0.0.1', port={port}, loop='uvloop', http='httptools', "
-        "log_level='warning')"
-    )
-    return [
-        ("ours", [sys.executable, "-c", code], env, "/graphql"),
-        ("ours, no dedupe", [sys.executable, "-c", no_dedupe], env, "/graphql"),
-        (
-            "@apollo/gateway",
-            ["node", "apollo-gateway.mjs", str(supergraph), "{port}", SECRET],
-            {},
-            "/",
-        ),
-        (
-            "hive gateway",
-            [
-                str(HERE / "node_modules" / ".bin" / "hive-gateway"),
-                "supergraph",
-                "--port",
-                "{port}",
-                "--host",
-                "127.0.0.1",
-                "--config-path",
-                str(HERE / "hive-gateway.config.mjs"),
-            ],
-            {"SUPERGRAPH_FILE": str(supergraph), "ROUTER_SECRET": SECRET},
-            "/graphql",
-        ),
-    ]
+        apollo = next(g for g in running if g.name == APOLLO)
+        reference = {key: answer(apollo.url, q) for key, q in QUERIES.items()}
+        for gateway in running:
+            for key, query in QUERIES.items():
+                if answer(gateway.url, query) != reference[key]:
+                    raise RuntimeError(f"{gateway.name} answers ({key}) unlike {APOLLO}")
+                load.run(gateway.url, query, 2, args.connections)  # warm-up
+        print("answers equal to @apollo/gateway's on both queries", flush=True)
 
-
-def report(results: dict[str, dict[str, Result]]) -> None:
-    floor = results["direct subgraph"]["floor"]
-    print()
-    print(
-        f"direct subgraph call (floor): {floor.rps:8.0f} req/s  p50 {floor.p50:.1f} ms  "
-        f"p99 {floor.p99:.1f} ms"
-    )
-    for label in [*QUERIES, SERIAL]:
-        print(f"\n{label}")
-        print(f"  {'gateway':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-        for name, by_query in results.items():
-            if label not in by_query:
-                continue
-            r = by_query[label]
-            print(f"  {name:<18}{r.rps:>9.0f}{r.p50:>9.1f}{r.p99:>9.1f}{r.errors:>8}")
-        for mine in ("ours", "ours, no dedupe"):
-            ours = results[mine][label].rps
-            for other in ("@apollo/gateway", "hive gateway"):
-                theirs = results[other][label].rps
-                print(f"  {mine} / {other}: {ours / theirs:.2f}x" if theirs else "")
-    direct = results["direct subgraph"][SERIAL]
-    print(f"\ndirect call, one connection: p50 {direct.p50:.1f} ms")
-    for mine in ("ours", "ours, no dedupe"):
-        overhead = results[mine][SERIAL].p50 - direct.p50
-        print(
-            f"p50 overhead of {mine} over the direct call on (a), one connection: "
-            f"{overhead:.1f} ms (three subgraph calls on two levels, against one call)"
+        samples: dict[str, dict[str, list[Result]]] = {g.name: {} for g in running}
+        samples["direct subgraph"] = {}
+        for round_number in range(args.rounds):
+            shift = round_number % len(running)
+            order = running[shift:] + running[:shift]
+            for key in [*QUERIES, "serial"]:
+                query = QUERIES.get(key, QUERIES["a"])
+                connections = 1 if key == "serial" else args.connections
+                for gateway in order:
+                    result = load.run(gateway.url, query, args.duration, connections)
+                    samples[gateway.name].setdefault(key, []).append(result)
+                    print(
+                        f"round {round_number + 1} {key} {gateway.name}: {result.rps:.0f} req/s",
+                        flush=True,
+                    )
+            for key, connections in (("a", args.connections), ("serial", 1)):
+                direct = load.run(direct_url, DIRECT_QUERY, args.duration, connections)
+                samples["direct subgraph"].setdefault(key, []).append(direct)
+    medians = {
+        name: {key: median(results) for key, results in by_key.items()}
+        for name, by_key in samples.items()
+    }
+    report(medians, load.tool, args)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {n: {k: vars(r) for k, r in by.items()} for n, by in medians.items()}, indent=2
+            )
         )
+
+
+RATIOS = [
+    (OURS, HIVE_DEDUP, "ours / Hive (both with inbound dedup), target ≥ 1.0"),
+    (OURS_NO_INBOUND, HIVE, "ours / Hive (both without inbound dedup), target ≥ 1.0"),
+    (OURS_NO_DEDUP, APOLLO, "ours without dedup / @apollo/gateway, target ≥ 3.8"),
+    (OURS, APOLLO, "ours / @apollo/gateway"),
+]
+
+
+def report(medians: dict[str, dict[str, Result]], tool: str, args: argparse.Namespace) -> None:
+    print(
+        f"\nmedian of {args.rounds} interleaved rounds, {args.duration} s per cell, {tool}, "
+        f"gateway on CPU {GATEWAY_CORE}, load + subgraphs on CPU {LOAD_CORE}\n"
+    )
+    print("| gateway | " + " | ".join(f"{LABELS[k]}: req/s, p50, p99 ms" for k in LABELS) + " |")
+    print("| --- |" + " --- |" * len(LABELS))
+    for name, by_key in medians.items():
+        cells = []
+        for key in LABELS:
+            r = by_key.get(key)
+            cells.append(f"{r.rps:.0f}, {r.p50:.1f}, {r.p99:.1f}" if r else "")
+            if r and r.errors:
+                cells[-1] += f" ({r.errors} errors)"
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print("\n| ratio (req/s) | (a) | (b) |\n| --- | --- | --- |")
+    for mine, theirs, label in RATIOS:
+        values = [medians[mine][k].rps / medians[theirs][k].rps for k in ("a", "b")]
+        print(f"| {label} | " + " | ".join(f"{v:.2f}x" for v in values) + " |")
+    direct = medians["direct subgraph"]["serial"].p50
+    print(f"\ndirect subgraph call, one connection: p50 {direct:.2f} ms")
+    for name in (OURS, OURS_NO_DEDUP):
+        overhead = medians[name]["serial"].p50 - direct
+        print(f"p50 overhead of {name} on (a), one connection: {overhead:.2f} ms")
 
 
 if __name__ == "__main__":
