@@ -227,7 +227,7 @@ async def test_rest_rbac_table(settings: Settings, resources: Resources) -> None
     assert not mismatches, "\n".join(map(str, mismatches))
     missing = set(DESIGN) - covered_design
     assert not missing, f"design routes without a declaration: {missing}"
-    print(f"REST RBAC table: {len(table)} cells")  # noqa: T201
+    print(f"REST RBAC table: {len(table)} cells")
     assert len(table) >= 4 * 30, len(table)
 
 
@@ -275,7 +275,7 @@ async def test_graphql_rbac_table(settings: Settings, resources: Resources) -> N
                             who = role.value if role else "anonymous"
                             mismatches.append((name, field_name, who, want, got, str(body)[:300]))
     assert not mismatches, "\n".join(map(str, mismatches))
-    print(f"GraphQL RBAC table: {cells} cells")  # noqa: T201
+    print(f"GraphQL RBAC table: {cells} cells")
     assert cells >= 4 * 30, cells
 
 
