@@ -67,3 +67,33 @@ def domain_tables(metadata: MetaData) -> list[str]:
         for table in metadata.sorted_tables
         if table.schema in DOMAIN_SCHEMAS
     ]
+
+
+# SQLSTATE of "the server is not there right now": connection exceptions (class 08), and
+# admin/crash shutdown or "starting up" (57P01, 57P02, 57P03).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_backend_unavailable(error: BaseException | None) -> bool:
+    """True when `error` (or what caused it) means PostgreSQL or Redis could not be reached or
+    dropped the connection: a retry later may succeed (503), unlike a bug (500)."""
+    import asyncpg
+    import redis.exceptions
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(
+            error,
+            ConnectionError
+            | TimeoutError
+            | asyncpg.exceptions.ConnectionDoesNotExistError
+            | redis.exceptions.ConnectionError
+            | redis.exceptions.TimeoutError,
+        ):
+            return True
+        sqlstate = getattr(error, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False

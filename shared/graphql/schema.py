@@ -25,7 +25,8 @@ from strawberry.types.execution import ExecutionResult
 from strawberry.utils.aio import aclosing
 
 from shared.config import Settings
-from shared.errors import AppError, validation_details
+from shared.db import is_backend_unavailable
+from shared.errors import AppError, ServiceUnavailable, validation_details
 from shared.graphql.context import RequestContext
 from shared.logs import request_id_var
 
@@ -73,6 +74,11 @@ def translate_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLEr
             message = _SUGGESTION.sub("", message)
         return _with(error, message, {"code": VALIDATION_ERROR, "status": 400}, original)
     request_id = request_id_var.get()
+    if is_backend_unavailable(original):
+        logger.warning("backend unavailable", exc_info=original, extra={"path": error.path})
+        unavailable = ServiceUnavailable("The service is temporarily unavailable; retry")
+        extensions = {"code": unavailable.code, "status": 503, "requestId": request_id}
+        return _with(error, unavailable.message, extensions, unavailable)
     logger.error(
         "unexpected error in resolver",
         exc_info=(type(original), original, original.__traceback__) if original else None,

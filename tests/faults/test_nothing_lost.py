@@ -165,9 +165,10 @@ async def test_nothing_lost_when_postgres_and_redis_are_killed(faults: FaultPlat
         acknowledged = [a for a in attempts if a.status == 201]
         refused = [a for a in attempts if a.status is not None and a.status != 201]
         assert acknowledged and len(acknowledged) < len(attempts), (len(attempts), timeline)
-        assert all(a.status is None or a.status in (201, 500, 503, 504) for a in refused), sorted(
-            {a.status for a in refused}
-        )
+        # an outage is a retryable 503; a 500 only where asyncpg's protocol state broke in
+        # the very instant of the kill (InternalClientError "cannot switch to state")
+        statuses = Counter(a.status for a in refused)
+        assert set(statuses) <= {500, 503} and statuses[500] <= 3, statuses
 
         user_ids = [u.id for u in users]
         url = faults.settings.database_url or ""
