@@ -34,6 +34,7 @@ class Attempt:
     body: dict[str, Any]
     status: int | None = None
     payment_id: str | None = None
+    answer: str = ""
 
 
 def _plain_url(url: str) -> str:
@@ -62,6 +63,8 @@ async def _client_loop(
             await asyncio.sleep(0.05)
             continue
         attempt.status = response.status_code
+        if response.status_code not in (201, 503):
+            attempt.answer = response.text[:300]
         if response.status_code == 201:
             attempt.payment_id = response.json()["data"]["id"]
         else:
@@ -168,7 +171,8 @@ async def test_nothing_lost_when_postgres_and_redis_are_killed(faults: FaultPlat
         # an outage is a retryable 503; a 500 only where asyncpg's protocol state broke in
         # the very instant of the kill (InternalClientError "cannot switch to state")
         statuses = Counter(a.status for a in refused)
-        assert set(statuses) <= {500, 503} and statuses[500] <= 3, statuses
+        odd = [(a.status, a.answer) for a in refused if a.status != 503]
+        assert set(statuses) <= {500, 503} and statuses[500] <= 3, (statuses, odd[:5], timeline)
 
         user_ids = [u.id for u in users]
         url = faults.settings.database_url or ""
