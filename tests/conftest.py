@@ -36,6 +36,12 @@ def _worker_number() -> int:
     return int(worker.removeprefix("gw") or 0)
 
 
+def _redis_database() -> int:
+    """DB 1 + xdist worker; TEST_REDIS_DB pins another so two pytest runs never flush each other."""
+    pinned = os.environ.get("TEST_REDIS_DB")
+    return int(pinned) if pinned else 1 + _worker_number() % 15
+
+
 def _database_url(name: str) -> str:
     base, _, _ = ADMIN_DATABASE_URL.rpartition("/")
     return f"{base}/{name}"
@@ -73,7 +79,7 @@ def settings(database_url: str) -> Settings:
     return Settings(
         app_env=Environment.TEST,
         database_url=database_url,
-        redis_url=f"{TEST_REDIS_URL}/{1 + _worker_number() % 15}",
+        redis_url=f"{TEST_REDIS_URL}/{_redis_database()}",
         bcrypt_rounds=4,
         subgraph_secret=TEST_SUBGRAPH_SECRET,
         _env_file=None,  # type: ignore[call-arg]
