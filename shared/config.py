@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     subgraph_secret: str = DEV_SUBGRAPH_SECRET
     max_body_bytes: int = 1024 * 1024
 
+    # Router rate limits per window: per IP when anonymous, per user when signed in, and per
+    # IP on the credential routes. The admin setting `rate_limit.requests_per_minute`, once
+    # stored, replaces the first two (see router.edge.ratelimit).
+    rate_limit_anonymous: int = Field(default=300, ge=1)
+    rate_limit_authenticated: int = Field(default=600, ge=1)
+    rate_limit_sensitive: int = Field(default=10, ge=1)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+
     login_max_failures: int = 5
     login_failure_window: timedelta = timedelta(minutes=15)
     db_pool_size: int = 10

@@ -1,17 +1,18 @@
 """Platform settings an admin changes at run time, readable by every service.
 
 Each key has a type, a JSON schema and a default. The admin domain validates and stores
-changes in `admin.system_config`; any service reads them with `read_setting`, which keeps the
-stored value in Redis for `CACHE_TTL_SECONDS` (the admin domain drops it on change), so a
-change takes effect without a restart. This module is the contract between the admin domain
-and its readers, as `shared.events.catalog` is for events; the read is one `SELECT` on
-`admin.system_config (key, value)`."""
+changes in `admin.system_config`; any service reads them with `read_setting`, which keeps all
+stored values in Redis for `CACHE_TTL_SECONDS` (the admin domain refreshes them on change), so
+a change takes effect without a restart. Every read from PostgreSQL also rewrites the
+expiry-free mirror of `shared.config_mirror`, which the router (no database) reads. This module
+is the contract between the admin domain and its readers, as `shared.events.catalog` is for
+events; the read is one `SELECT` on the small `admin.system_config (key, value)` table."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -24,16 +25,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
+from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
 from shared.http.responses import dumps
 
 logger = logging.getLogger(__name__)
 
 CACHE_TTL_SECONDS = 10
 CENT = Decimal("0.01")
-_CACHE_KEY = "config:{}"
-_READ = text("SELECT value FROM admin.system_config WHERE key = :key")
+CACHE_KEY = "config:stored"
+_READ_ALL = text("SELECT key, value FROM admin.system_config")
 
-RATE_LIMIT_PER_MINUTE = "rate_limit.requests_per_minute"
 AUTH_MAX_FAILED_LOGINS = "auth.max_failed_logins"
 PAYMENTS_MAX_AMOUNT = "payments.max_amount"
 LARGEST_AMOUNT = Decimal("99999999.99")  # NUMERIC(10, 2)
@@ -119,20 +120,13 @@ async def read_setting(session: AsyncSession, redis: Redis, settings: Settings, 
     """The current value of setting `name` (its default when never set). A Redis failure
     only costs the cache: the value is then read from the database."""
     key = CONFIG_KEYS[name]
-    cache_key = _CACHE_KEY.format(name)
     cached: bytes | str | None = None
     try:
-        cached = await redis.get(cache_key)
+        cached = await redis.get(CACHE_KEY)
     except RedisError as exc:
         logger.warning("config cache unavailable", exc_info=exc)
-    if cached is not None:
-        stored = json.loads(cached)
-    else:
-        stored = (await session.execute(_READ, {"key": name})).scalar_one_or_none()
-        try:
-            await redis.set(cache_key, json.dumps(stored), ex=CACHE_TTL_SECONDS)
-        except RedisError as exc:
-            logger.warning("config cache unavailable", exc_info=exc)
+    stored_values = json.loads(cached) if cached is not None else await refresh(session, redis)
+    stored = stored_values.get(name)
     if stored is None:
         return key.default(settings)
     try:
@@ -142,8 +136,19 @@ async def read_setting(session: AsyncSession, redis: Redis, settings: Settings, 
         return key.default(settings)
 
 
-async def forget_cached(redis: Redis, names: Iterable[str]) -> None:
-    """Drop cached values after a change is committed, so the next read sees it."""
-    keys = [_CACHE_KEY.format(name) for name in names]
-    if keys:
-        await redis.delete(*keys)
+async def refresh(session: AsyncSession, redis: Redis) -> dict[str, Any]:
+    """Every stored value (JSON form) read from the database, written to the cache and to
+    the router's mirror in one Redis transaction. Called on a cache miss and after a change
+    is committed; a Redis failure is logged and the values are still returned."""
+    rows = await session.execute(_READ_ALL)
+    stored: dict[str, Any] = {key: value for key, value in rows}
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(CACHE_KEY, json.dumps(stored), ex=CACHE_TTL_SECONDS)
+            pipe.delete(MIRROR_KEY)
+            if stored:
+                pipe.hset(MIRROR_KEY, mapping={k: json.dumps(v) for k, v in stored.items()})
+            await pipe.execute()
+    except RedisError as exc:
+        logger.warning("config cache unavailable", exc_info=exc)
+    return stored

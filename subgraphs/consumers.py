@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.config_store import forget_cached
+from shared.config_store import refresh
 from shared.events import Envelope, catalog
 from shared.events.consumer import Consumer, Handler
 from shared.graphql.context import Resources
@@ -28,13 +28,13 @@ def _on_dicts(handler: DictHandler) -> Handler:
 
 
 def platform_consumers(resources: Resources) -> list[Consumer]:
-    async def drop_cached_config(session: AsyncSession, envelope: Envelope) -> None:
-        """The admin domain drops the cached value after its commit; this covers the case
-        where that drop failed (Redis hiccup), so no reader keeps a stale value for long."""
-        await forget_cached(resources.redis, [envelope.payload(catalog.ConfigChanged).key])
+    async def refresh_cached_config(session: AsyncSession, _: Envelope) -> None:
+        """The admin domain refreshes the cached values after its commit; this covers the
+        case where that failed (Redis hiccup), so no reader keeps a stale value for long."""
+        await refresh(session, resources.redis)
 
     return [
         Consumer("profile", (catalog.USER_REGISTERED,), _on_dicts(create_profile_for)),
         Consumer("audit", tuple(AUDITED_EVENTS), _on_dicts(record_audit_event)),
-        Consumer("config-cache", (catalog.CONFIG_CHANGED,), drop_cached_config),
+        Consumer("config-cache", (catalog.CONFIG_CHANGED,), refresh_cached_config),
     ]

@@ -3,10 +3,17 @@
 Each request adds a timestamped member to a sorted set; members older than the window are
 dropped and the rest counted, atomically in one Lua script. Stricter limits apply to the
 credential endpoints. If Redis fails the request is allowed (fail-open), logged and counted.
+
+The limits come from settings (`RATE_LIMIT_*`); once an admin stores
+`rate_limit.requests_per_minute`, that value (read from its Redis mirror, see
+`shared.config_mirror`) replaces the anonymous and authenticated limits over a one-minute
+window, and caps the credential routes' limit.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,6 +23,10 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from router.edge.redis_guard import RedisGuard
+from shared.config import Settings
+from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
+
+log = logging.getLogger(__name__)
 
 SENSITIVE_PATHS = (
     "/api/auth/login",
@@ -51,6 +62,28 @@ class RateLimits:
     authenticated: int = 600
     sensitive: int = 10
     window_seconds: int = 60
+    admin_refresh_seconds: float = 5.0  # how stale the admin setting may be in this process
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        return cls(
+            anonymous=settings.rate_limit_anonymous,
+            authenticated=settings.rate_limit_authenticated,
+            sensitive=settings.rate_limit_sensitive,
+            window_seconds=settings.rate_limit_window_seconds,
+        )
+
+    def with_admin_limit(self, per_minute: int | None) -> RateLimits:
+        """These limits once the admin setting applies (unchanged while it is not stored)."""
+        if per_minute is None:
+            return self
+        return RateLimits(
+            anonymous=per_minute,
+            authenticated=per_minute,
+            sensitive=min(self.sensitive, per_minute),
+            window_seconds=60,
+            admin_refresh_seconds=self.admin_refresh_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -73,6 +106,39 @@ class Decision:
         return out
 
 
+class AdminLimit:
+    """`rate_limit.requests_per_minute` as last stored by an admin, re-read from the Redis
+    mirror at most every `refresh_seconds`. Keeps the last good value while Redis fails."""
+
+    def __init__(self, redis: Redis, refresh_seconds: float) -> None:
+        self.redis = redis
+        self.refresh_seconds = refresh_seconds
+        self._value: int | None = None
+        self._next_read = 0.0
+
+    async def per_minute(self) -> int | None:
+        now = time.monotonic()
+        if now < self._next_read:
+            return self._value
+        self._next_read = now + self.refresh_seconds
+        stored = await self.redis.hget(MIRROR_KEY, RATE_LIMIT_PER_MINUTE)
+        self._value = _per_minute(stored)
+        return self._value
+
+
+def _per_minute(stored: str | bytes | None) -> int | None:
+    if stored is None:
+        return None
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        value = None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    log.error("ignoring an invalid %s in Redis: %r", RATE_LIMIT_PER_MINUTE, stored)
+    return None
+
+
 class RateLimiter:
     """Checks and records requests against :class:`RateLimits`."""
 
@@ -84,6 +150,7 @@ class RateLimiter:
         self.failures = failures
         self.guard = guard
         self._script = redis.register_script(_SCRIPT) if redis is not None else None
+        self._admin = AdminLimit(redis, limits.admin_refresh_seconds) if redis else None
 
     async def check(self, path: str, client_ip: str, user_id: str | None) -> Decision | None:
         """The decision, or None when no limit applies (no Redis, or Redis failed)."""
@@ -92,13 +159,19 @@ class RateLimiter:
         if not self.guard.is_available():
             self.failures.inc()
             return None
-        window_ms = self.limits.window_seconds * 1000
+        try:
+            limits = await self._current_limits()
+        except (RedisError, OSError) as exc:
+            self.guard.failed(exc)
+            self.failures.inc()
+            return None
+        window_ms = limits.window_seconds * 1000
         if path.rstrip("/") in SENSITIVE_PATHS:
-            limit, key = self.limits.sensitive, f"ratelimit:sensitive:{path}:{client_ip}"
+            limit, key = limits.sensitive, f"ratelimit:sensitive:{path}:{client_ip}"
         elif user_id is not None:
-            limit, key = self.limits.authenticated, f"ratelimit:user:{user_id}"
+            limit, key = limits.authenticated, f"ratelimit:user:{user_id}"
         else:
-            limit, key = self.limits.anonymous, f"ratelimit:ip:{client_ip}"
+            limit, key = limits.anonymous, f"ratelimit:ip:{client_ip}"
         now = int(time.time() * 1000)
         try:
             added, count, oldest = await self._script(
@@ -115,3 +188,7 @@ class RateLimiter:
             remaining=max(0, limit - int(count)),
             reset_seconds=reset,
         )
+
+    async def _current_limits(self) -> RateLimits:
+        per_minute = await self._admin.per_minute() if self._admin is not None else None
+        return self.limits.with_admin_limit(per_minute)

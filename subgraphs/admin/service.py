@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
-from shared.config_store import CONFIG_KEYS, ConfigKey, forget_cached
+from shared.config_store import CONFIG_KEYS, ConfigKey, refresh
 from shared.errors import validation_details
 from shared.events import catalog, record_event
 from shared.events.catalog import ClientInfo
@@ -169,7 +169,7 @@ class AdminService:
 
     async def update_config(self, data: commands.UpdateConfig) -> list[ConfigEntry]:
         """Validate every value, store them with `updated_by` and one audit row per changed
-        key, commit, then drop the cached values so every service reads the new ones."""
+        key, commit, then refresh the cached values so every service reads the new ones."""
         parsed = {name: _parse_setting(name, value) for name, value in data.values.items()}
         settings_rows = ConfigRepository(self.session)
         current = await settings_rows.get_for_update(list(parsed))
@@ -192,9 +192,9 @@ class AdminService:
                 actor=self.viewer.user_id,
                 key=name,
             )
-        # Committed before the cache is dropped: a reader can no longer cache the old value.
+        # Committed before the cache is refreshed: a reader can no longer cache the old value.
         await self.session.commit()
-        await forget_cached(self.redis, parsed)
+        await refresh(self.session, self.redis)
         return await self.config_entries()
 
     # Audit and analytics --------------------------------------------------------------------

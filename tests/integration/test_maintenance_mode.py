@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.config_store import MAINTENANCE_MODE, forget_cached
+from shared.config_store import MAINTENANCE_MODE, refresh
 from shared.graphql.context import Resources
 from shared.rbac import Role
 from subgraphs.admin.models import SystemConfig
@@ -23,7 +23,7 @@ async def test_maintenance_mode_answers_only_administrators(
         async with resources.session_factory() as session:
             session.add(SystemConfig(key=MAINTENANCE_MODE, value=True))
             await session.commit()
-        await forget_cached(resources.redis, [MAINTENANCE_MODE])
+            await refresh(session, resources.redis)
         closed = await api.http.get("/api/auth/me", headers=customer.headers)
         assert closed.status_code == 503
         assert closed.json()["error"]["code"] == "MAINTENANCE"

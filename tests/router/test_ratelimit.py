@@ -18,6 +18,7 @@ from router.app import create_router_app
 from router.edge.ratelimit import RateLimits
 from router.supergraph.loader import load_supergraph
 from router.supergraph.source import ComposedSupergraph, SubgraphConfig
+from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
 from shared.rbac import Role
 from shared.security.denylist import revoke_token
 from shared.security.tokens import issue_access_token
@@ -55,7 +56,9 @@ def _client(
         composed,
         transports=transports(apps),
         redis=redis,
-        rate_limits=RateLimits(anonymous=3, authenticated=5, sensitive=2, window_seconds=60),
+        rate_limits=RateLimits(
+            anonymous=3, authenticated=5, sensitive=2, window_seconds=60, admin_refresh_seconds=0
+        ),
     )
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, client=(ip, 1)), base_url="http://router"
@@ -139,3 +142,23 @@ async def test_redis_down_fails_open(supergraph_sdl: str, apps: dict[str, Record
     assert codes == [200] * 5
     assert "router_rate_limit_backend_failures_total 5.0" in metrics
     await dead.aclose()
+
+
+async def _anonymous_limit(client: httpx.AsyncClient) -> str:
+    return (await client.post("/graphql", json=QUERY)).headers["ratelimit-limit"]
+
+
+async def test_the_admin_setting_replaces_the_limits_from_settings(
+    supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
+) -> None:
+    async with _client(supergraph_sdl, apps, redis) as client:
+        assert await _anonymous_limit(client) == "3"
+        await redis.hset(MIRROR_KEY, RATE_LIMIT_PER_MINUTE, "2")  # what an admin change writes
+        await redis.delete("ratelimit:ip:192.0.2.1")
+        codes = [(await client.post("/graphql", json=QUERY)).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        await redis.hset(MIRROR_KEY, RATE_LIMIT_PER_MINUTE, '"lots"')  # never trusted blindly
+        await redis.delete("ratelimit:ip:192.0.2.1")
+        assert await _anonymous_limit(client) == "3"
+        await redis.delete(MIRROR_KEY)
+        assert await _anonymous_limit(client) == "3"

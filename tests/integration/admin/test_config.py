@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.config_mirror import MIRROR_KEY
 from shared.config_store import AUTH_MAX_FAILED_LOGINS, CONFIG_KEYS, read_setting
 from shared.graphql.context import Resources
 from tests.integration.conftest import ApiClient
@@ -35,6 +36,19 @@ async def test_a_change_is_stored_with_its_author(api: ApiClient, admin: Any) ->
     rate = entries["rate_limit.requests_per_minute"]
     assert (rate["value"], rate["isDefault"], rate["updatedBy"]) == (250, False, str(admin.id))
     assert entries["payments.max_amount"]["value"] == "99.50"
+
+
+async def test_a_change_is_mirrored_for_the_router(
+    api: ApiClient, admin: Any, resources: Resources
+) -> None:
+    """The router has no database: it reads `rate_limit.requests_per_minute` from Redis."""
+    assert (await _put(api, admin, {"rate_limit.requests_per_minute": 250})).status_code == 200
+    mirrored = await resources.redis.hgetall(MIRROR_KEY)
+    assert mirrored == {"rate_limit.requests_per_minute": "250"}
+    await resources.redis.flushdb()  # Redis lost its data: the next read from the database
+    async with resources.session_factory() as db:  # (any service, any setting) restores it
+        await read_setting(db, resources.redis, resources.settings, AUTH_MAX_FAILED_LOGINS)
+    assert await resources.redis.hgetall(MIRROR_KEY) == mirrored
 
 
 async def test_unknown_keys_and_wrong_types_are_refused(api: ApiClient, admin: Any) -> None:

@@ -4,6 +4,7 @@ events become audit rows once; a config change drops the cached value."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,13 +13,15 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from shared.config_mirror import MIRROR_KEY
+from shared.config_store import CACHE_KEY
 from shared.db import transaction
 from shared.events import catalog, record_event
 from shared.events.consumer import ConsumerWorker, registered_consumers
 from shared.events.relay import Relay
 from shared.events.settings import EventSettings
 from shared.graphql.context import Resources
-from subgraphs.admin.models import AuditLog
+from subgraphs.admin.models import AuditLog, SystemConfig
 from subgraphs.auth.app import create_app as create_auth_app
 from subgraphs.profile.models import UserProfile
 
@@ -87,11 +90,12 @@ async def test_security_events_become_one_audit_row_each(
     assert row.details == {"user_id": None, "reason": "unknown_email"}
 
 
-async def test_a_config_change_drops_the_cached_value(
+async def test_a_config_change_refreshes_the_cached_values_and_the_mirror(
     resources: Resources, redis: Redis, hub_options: EventSettings
 ) -> None:
-    await redis.set("config:maintenance_mode", "false")
+    await redis.set(CACHE_KEY, '{"maintenance_mode": false}')
     async with transaction(resources.session_factory) as session:
+        session.add(SystemConfig(key="maintenance_mode", value=True))
         await record_event(
             session,
             catalog.CONFIG_CHANGED,
@@ -101,7 +105,8 @@ async def test_a_config_change_drops_the_cached_value(
 
     await deliver(hub(resources, redis), "config-cache", hub_options)
 
-    assert await redis.exists("config:maintenance_mode") == 0
+    assert json.loads(await redis.get(CACHE_KEY)) == {"maintenance_mode": True}
+    assert await redis.hgetall(MIRROR_KEY) == {"maintenance_mode": "true"}
 
 
 async def test_a_registration_gets_its_profile_and_audit_row_through_the_hub(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.config_store import PAYMENTS_MAX_AMOUNT, forget_cached
+from shared.config_store import PAYMENTS_MAX_AMOUNT, refresh
 from shared.graphql.context import Resources
 from shared.rbac import Role
 from subgraphs.admin.models import SystemConfig
@@ -31,7 +31,7 @@ async def test_amounts_above_the_setting_are_refused(
     async with resources.session_factory() as session:
         session.add(SystemConfig(key=PAYMENTS_MAX_AMOUNT, value="100.00"))
         await session.commit()
-    await forget_cached(resources.redis, [PAYMENTS_MAX_AMOUNT])
+        await refresh(session, resources.redis)
     refused = await api.http.post("/api/payments", json=body, headers=customer.headers)
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "AMOUNT_ABOVE_LIMIT"
