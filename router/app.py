@@ -358,7 +358,7 @@ def create_router_app(
     variables and ``Authorization``) share one execution and its answer.
     """
     limits = limits or GraphQLLimits()
-    rate_limits = rate_limits or RateLimits()
+    rate_limits = rate_limits or RateLimits.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
