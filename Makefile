@@ -3,7 +3,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: up test install lint typecheck fmt fuzz scale-test bench
+.PHONY: up test install lint typecheck fmt fuzz scale-test bench audit
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -35,3 +35,10 @@ fmt: install
 # The router benchmark (our router vs @apollo/gateway vs Hive Gateway; about five minutes).
 bench: install
 	$(UV) run --frozen python -m bench.router.bench
+
+# Known vulnerabilities in every locked package (pip-audit, PyPI's advisory data). --strict: a
+# package that cannot be checked (e.g. PyPI's JSON API unreachable) fails the audit.
+audit: install
+	@requirements=$$(mktemp) && trap 'rm -f "$$requirements"' EXIT && \
+	  $(UV) export --frozen --no-emit-project --quiet -o "$$requirements" && \
+	  $(UV) run --frozen pip-audit --strict --disable-pip --require-hashes -r "$$requirements"
