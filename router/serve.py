@@ -10,6 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from router.app import create_router_app
+from router.edge.limits import GraphQLLimits
 from router.supergraph.errors import SupergraphError
 from router.supergraph.source import compose_from_config, read_supergraph_config
 from shared.config import get_settings
@@ -19,6 +20,7 @@ DEFAULT_SUPERGRAPH_CONFIG = "supergraph.yaml"
 SUPERGRAPH_ENV = "ROUTER_SUPERGRAPH"
 INBOUND_DEDUP_ENV = "ROUTER_INBOUND_DEDUP"
 SUBGRAPH_DEDUP_ENV = "ROUTER_SUBGRAPH_DEDUP"
+MAX_COST_ENV = "ROUTER_MAX_COST"
 SERVER_OPTIONS = {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
 
 
@@ -32,10 +34,17 @@ def inbound_dedup_enabled() -> bool:
     return _enabled(INBOUND_DEDUP_ENV)
 
 
+def limits_from_env() -> GraphQLLimits:
+    """The GraphQL limits, ``max_cost`` from ``ROUTER_MAX_COST`` when set."""
+    max_cost = os.environ.get(MAX_COST_ENV, "").strip()
+    return GraphQLLimits(max_cost=int(max_cost)) if max_cost else GraphQLLimits()
+
+
 def app_from_env() -> Starlette:
     """The router app from the environment: settings as usual, the supergraph path from
     ``ROUTER_SUPERGRAPH``, inbound deduplication from ``ROUTER_INBOUND_DEDUP`` and subgraph
-    fetch deduplication from ``ROUTER_SUBGRAPH_DEDUP`` (both on unless ``0``). The uvicorn
+    fetch deduplication from ``ROUTER_SUBGRAPH_DEDUP`` (both on unless ``0``), the query cost
+    limit from ``ROUTER_MAX_COST`` (default 5000). The uvicorn
     factory each ``--workers`` process calls (``router.serve:app_from_env``)."""
     source = os.environ.get(SUPERGRAPH_ENV) or DEFAULT_SUPERGRAPH_CONFIG
     return create_router_app(
@@ -43,6 +52,7 @@ def app_from_env() -> Starlette:
         source,
         deduplicate=_enabled(SUBGRAPH_DEDUP_ENV),
         deduplicate_inbound=inbound_dedup_enabled(),
+        limits=limits_from_env(),
     )
 
 

@@ -1,11 +1,17 @@
 """Router benchmark: our router vs @apollo/gateway vs Hive Gateway on the same supergraph.
 
     uv run python -m bench.router.bench [--duration 5] [--connections 32] [--rounds 3]
+        [--composer apollo|ours] [--json FILE]
     make bench
 
-Starts the three benchmark subgraphs (payments, users, profiles; answers memoised, so they cost
-next to nothing), composes the supergraph with our composer, then starts every gateway at once
-on its own port, all pinned to CPU 0 (``taskset -c 0``; an idle gateway costs nothing): ours
+Two graphs, each served by benchmark subgraphs whose answers are memoised (they cost next to
+nothing): our own shape (payments, users, profiles) for query (a), 20 payments with their users
+and profiles; and the "shop" graph of the public federation gateway benchmarks (accounts,
+products, inventory, reviews: keys, ``@requires``, ``@provides``, nested entity chains;
+:mod:`bench.router.shop`) for query (b), their deep nested query. Each supergraph is composed by
+``@apollo/composition`` (``--composer ours`` for our composer), then every gateway is started
+at once for each graph on its own port, all pinned to CPU 0 (``taskset -c 0``; an idle gateway
+costs nothing): ours
 through ``mfe router --supergraph FILE`` (with both deduplications, without the inbound one,
 without either), ``@apollo/gateway`` (NODE_ENV=production) and Hive Gateway (``--jit``,
 NODE_ENV=production) without and with ``inboundInflightRequestDeduplication``. Every answer is
@@ -36,6 +42,7 @@ from typing import Any
 
 import httpx
 
+from bench.router.shop import DEEP_QUERY, SHOP_SUBGRAPHS
 from router.supergraph.source import SubgraphConfig, compose_from_config
 
 HERE = Path(__file__).resolve().parent
@@ -44,20 +51,23 @@ SECRET = "bench-router-secret"
 GATEWAY_CORE = "0"
 LOAD_CORE = "1"
 
-QUERIES = {
-    "a": (
-        "query PaymentsWithUsers { payments(first: 20) { id amount currency "
-        "user { id name email profile { bio avatarUrl } } } }"
-    ),
-    "b": (
-        "query Deep { payments(first: 5) { id user { name payments(first: 3) { amount "
-        "user { email profile { bio } payments(first: 2) { id user { name profile { "
-        "avatarUrl } } } } } } } }"
-    ),
+GRAPHS: dict[str, tuple[str, ...]] = {
+    "own": ("payments", "users", "profiles"),
+    "shop": SHOP_SUBGRAPHS,
+}
+PAYMENTS_QUERY = (
+    "query PaymentsWithUsers { payments(first: 20) { id amount currency "
+    "user { id name email profile { bio avatarUrl } } } }"
+)
+# key -> (graph, query, one connection instead of --connections)
+QUERIES: dict[str, tuple[str, str, bool]] = {
+    "a": ("own", PAYMENTS_QUERY, False),
+    "b": ("shop", DEEP_QUERY, False),
+    "serial": ("own", PAYMENTS_QUERY, True),
 }
 LABELS = {
     "a": "(a) 20 payments + users + profiles, 32 connections",
-    "b": "(b) deep nested entities, 32 connections",
+    "b": "(b) shop deep query (accounts/products/inventory/reviews), 32 connections",
     "serial": "(a) one connection",
 }
 DIRECT_QUERY = "query Direct { payments(first: 20) { id amount currency user { id } } }"
@@ -220,8 +230,44 @@ def answer(url: str, query: str) -> Any:
     return payload
 
 
+def compose(ports: dict[str, int], composer: str) -> str:
+    """The supergraph SDL of these subgraphs, by ``@apollo/composition`` or by ours."""
+    urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
+    if composer == "ours":
+        configs = [SubgraphConfig(name, url) for name, url in urls.items()]
+        sdl, missing = asyncio.run(compose_from_config(configs, SECRET))
+        assert not missing, missing
+        return sdl
+    services = [
+        {
+            "name": name,
+            "url": url,
+            "sdl": answer(url, "{ _service { sdl } }")["data"]["_service"]["sdl"],
+        }
+        for name, url in urls.items()
+    ]
+    out = subprocess.run(
+        ["node", "compose.mjs"],  # noqa: S607
+        cwd=HERE,
+        input=json.dumps(services),
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise RuntimeError(f"@apollo/composition failed: {out.stderr}")
+    return out.stdout
+
+
 def gateways(supergraph: Path) -> list[Gateway]:
-    ours_env = {"SUBGRAPH_SECRET": SECRET, "APP_ENV": "test", "REDIS_URL": "", "DATABASE_URL": ""}
+    # The shop deep query costs ~108k by our estimate (lists of 10 nested 7 deep); the Node
+    # gateways have no cost limit, so ours gets a high one (the default 5000 refuses it).
+    ours_env = {
+        "SUBGRAPH_SECRET": SECRET,
+        "APP_ENV": "test",
+        "REDIS_URL": "",
+        "DATABASE_URL": "",
+        "ROUTER_MAX_COST": "1000000",
+    }
     ours = [sys.executable, "-m", "mfe.cli", "router", "--supergraph", str(supergraph)]
     ours += ["--host", "127.0.0.1", "--port", "{port}"]
     hive = [str(HERE / "node_modules" / ".bin" / "hive-gateway"), "supergraph", "--jit"]
@@ -270,6 +316,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the medians here")
+    parser.add_argument(
+        "--composer", choices=("apollo", "ours"), default="apollo", help="who composes"
+    )
     args = parser.parse_args()
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
@@ -277,50 +326,61 @@ def main() -> None:
         check=True,
         capture_output=True,
     )
-    ports = {name: free_port() for name in ("payments", "users", "profiles")}
     work = Path(tempfile.mkdtemp(prefix="router-bench-"))
     load = Load(work)
     with ExitStack() as stack:
-        for name, port in ports.items():
-            argv = [sys.executable, "-m", "bench.router.subgraphs", name, str(port)]
-            stack.enter_context(process(pinned(LOAD_CORE, argv), ROOT))
-        for port in ports.values():
-            wait_until_up(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D")
-        configs = [SubgraphConfig(n, f"http://127.0.0.1:{p}/graphql") for n, p in ports.items()]
-        sdl, missing = asyncio.run(compose_from_config(configs, SECRET))
-        assert not missing, missing
-        supergraph = work / "supergraph.graphql"
-        supergraph.write_text(sdl)
-        direct_url = f"http://127.0.0.1:{ports['payments']}/graphql"
+        ports: dict[str, dict[str, int]] = {}
+        for graph, names in GRAPHS.items():
+            ports[graph] = {name: free_port() for name in names}
+            for name, port in ports[graph].items():
+                argv = [sys.executable, "-m", "bench.router.subgraphs", name, str(port)]
+                stack.enter_context(process(pinned(LOAD_CORE, argv), ROOT))
+        for by_name in ports.values():
+            for port in by_name.values():
+                wait_until_up(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D")
+        running: dict[str, list[Gateway]] = {}
+        for graph in GRAPHS:
+            supergraph = work / f"{graph}.supergraph.graphql"
+            supergraph.write_text(compose(ports[graph], args.composer))
+            running[graph] = gateways(supergraph)
+        direct_url = f"http://127.0.0.1:{ports['own']['payments']}/graphql"
         answer(direct_url, DIRECT_QUERY)
 
-        running = gateways(supergraph)
-        for gateway in running:
-            gateway.port = free_port()
-            argv = [a.replace("{port}", str(gateway.port)) for a in gateway.argv]
-            log = work / f"{gateway.name.replace(' ', '_').replace('/', '_')}.log"
-            stack.enter_context(process(pinned(GATEWAY_CORE, argv), gateway.cwd, gateway.env, log))
-        for gateway in running:
-            wait_until_up(f"http://127.0.0.1:{gateway.port}{gateway.path}?query=%7B__typename%7D")
-        print(f"gateways up (logs in {work}); load tool: {load.tool}", flush=True)
+        for graph, group in running.items():
+            for gateway in group:
+                gateway.port = free_port()
+                argv = [a.replace("{port}", str(gateway.port)) for a in gateway.argv]
+                log = work / f"{graph}-{gateway.name.replace(' ', '_').replace('/', '_')}.log"
+                stack.enter_context(
+                    process(pinned(GATEWAY_CORE, argv), gateway.cwd, gateway.env, log)
+                )
+        for group in running.values():
+            for gateway in group:
+                url = f"http://127.0.0.1:{gateway.port}{gateway.path}?query=%7B__typename%7D"
+                wait_until_up(url)
+        print(
+            f"gateways up (supergraphs by {args.composer}, logs in {work}); load tool: {load.tool}",
+            flush=True,
+        )
 
-        apollo = next(g for g in running if g.name == APOLLO)
-        reference = {key: answer(apollo.url, q) for key, q in QUERIES.items()}
-        for gateway in running:
-            for key, query in QUERIES.items():
-                if answer(gateway.url, query) != reference[key]:
+        for key, (graph, query, _) in QUERIES.items():
+            apollo = next(g for g in running[graph] if g.name == APOLLO)
+            reference = answer(apollo.url, query)
+            for gateway in running[graph]:
+                if answer(gateway.url, query) != reference:
                     raise RuntimeError(f"{gateway.name} answers ({key}) unlike {APOLLO}")
                 load.run(gateway.url, query, 2, args.connections)  # warm-up
         print("answers equal to @apollo/gateway's on both queries", flush=True)
 
-        samples: dict[str, dict[str, list[Result]]] = {g.name: {} for g in running}
+        names = [g.name for g in running["own"]]
+        samples: dict[str, dict[str, list[Result]]] = {name: {} for name in names}
         samples["direct subgraph"] = {}
         for round_number in range(args.rounds):
-            shift = round_number % len(running)
-            order = running[shift:] + running[:shift]
-            for key in [*QUERIES, "serial"]:
-                query = QUERIES.get(key, QUERIES["a"])
-                connections = 1 if key == "serial" else args.connections
+            for key, (graph, query, serial) in QUERIES.items():
+                group = running[graph]
+                shift = round_number % len(group)
+                order = group[shift:] + group[:shift]
+                connections = 1 if serial else args.connections
                 for gateway in order:
                     result = load.run(gateway.url, query, args.duration, connections)
                     samples[gateway.name].setdefault(key, []).append(result)

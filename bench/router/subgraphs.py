@@ -1,6 +1,7 @@
 """Benchmark subgraphs: payments, users and profiles (Strawberry federation, in-memory data).
 
-``python -m bench.router.subgraphs NAME PORT`` serves one of them with uvicorn. Answers are
+``python -m bench.router.subgraphs NAME PORT`` serves one of them, or one of the "shop" graph
+(accounts, products, inventory, reviews; :mod:`bench.router.shop`), with uvicorn. Answers are
 memoised by request body (:class:`Memo`): the first request of a body runs Strawberry, the
 rest are served from memory, so the subgraphs cost next to nothing and the gateway is what
 the benchmark measures.
@@ -14,6 +15,8 @@ import strawberry
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+
+from bench.router.shop import SHOP_SUBGRAPHS, shop_schema
 
 USER_COUNT = 200
 PAYMENT_COUNT = 1000
@@ -115,6 +118,8 @@ class ProfilesQuery:
 
 
 def _schema(name: str) -> strawberry.federation.Schema:
+    if name in SHOP_SUBGRAPHS:
+        return shop_schema(name)
     if name == "payments":
         return strawberry.federation.Schema(query=PaymentsQuery, types=[Payment, PaymentsUser])
     if name == "users":
