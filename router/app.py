@@ -29,8 +29,8 @@ from starlette.websockets import WebSocket
 
 from router.edge.auth import authenticate
 from router.edge.forwarding import request_client_ip, subgraph_headers
-from router.edge.graphiql import GRAPHIQL_HTML, wants_html
-from router.edge.headers import UI_CSP, EdgeHeadersMiddleware
+from router.edge.graphiql import ASSET_PATH, GRAPHIQL_HTML, graphiql_asset, wants_html
+from router.edge.headers import GRAPHIQL_CSP, UI_CSP, EdgeHeadersMiddleware
 from router.edge.inflight import InflightRequests, request_key
 from router.edge.limits import GraphQLLimits, make_limit_check
 from router.edge.metrics import RouterMetrics
@@ -213,7 +213,7 @@ async def graphql_get(request: Request) -> Response:
     query = request.query_params.get("query")
     if query is None:
         if wants_html(request.headers.get("accept")) and not state.settings.is_production:
-            return HTMLResponse(GRAPHIQL_HTML, headers={"content-security-policy": UI_CSP})
+            return HTMLResponse(GRAPHIQL_HTML, headers={"content-security-policy": GRAPHIQL_CSP})
         error = {"message": "Missing 'query' parameter", "extensions": {"code": "BAD_REQUEST"}}
         return _json({"errors": [error]}, 400)
     try:
@@ -403,6 +403,8 @@ def create_router_app(
         Route("/metrics", metrics, methods=["GET"]),
         Route("/api/{rest:path}", _timed("rest", rest), methods=ALL_METHODS),
     ]
+    if not settings.is_production:  # GraphiQL's own assets, like its page, only off production
+        routes.append(Route(ASSET_PATH, graphiql_asset, methods=["GET"]))
     middleware = [
         Middleware(EdgeHeadersMiddleware, production=settings.is_production),
         Middleware(

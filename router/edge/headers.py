@@ -9,7 +9,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-# GraphiQL and Swagger UI load from jsDelivr and use inline bootstrapping code.
+# GraphiQL (router/edge/graphiql.py) is served by the router itself: scripts only from the
+# router, no inline script. GraphiQL inserts <style> elements at run time (its dialogs' scroll
+# lock), so styles need 'unsafe-inline'; its fonts are data: URLs in its CSS.
+GRAPHIQL_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# Swagger UI (router/edge/openapi.py) still loads from jsDelivr with an inline bootstrap.
 UI_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from router.app import create_router_app
+from router.edge.graphiql import GRAPHIQL_HTML
 from router.edge.limits import GraphQLLimits
 from router.supergraph.loader import load_supergraph
 from router.supergraph.source import ComposedSupergraph, SubgraphConfig
@@ -82,8 +85,59 @@ async def test_get_graphql_runs_queries_and_refuses_mutations(client: httpx.Asyn
 async def test_graphiql_for_browsers(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", headers={"accept": "text/html,application/json"})
     assert response.status_code == 200
-    assert "isHeadersEditorEnabled: true" in response.text
-    assert "cdn.jsdelivr.net" in response.headers["content-security-policy"]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    csp = dict(d.split(" ", 1) for d in response.headers["content-security-policy"].split("; "))
+    assert csp["script-src"] == "'self'"
+    assert csp["connect-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert "http" not in response.headers["content-security-policy"]
+    assert "<script>" not in response.text  # no inline script
+    sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert sources[0] == "data:,"  # the icon: no /favicon.ico request
+    assets = sources[1:]
+    assert len(assets) == 6
+    assert all(a.startswith("graphiql/") for a in assets)  # relative: the router's own files
+    init = next(a for a in assets if a.startswith("graphiql/graphiql-init."))
+    script = await client.get("/" + init)
+    assert "isHeadersEditorEnabled: true" in script.text
+    assert "url: window.location.pathname" in script.text
+
+
+async def test_graphiql_assets_are_immutable_with_their_types(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    assets = re.findall(r'(?:src|href)="(graphiql/[^"]+)"', page.text)
+    assert any(re.fullmatch(r"graphiql/graphiql-3\.8\.3\.min\.[0-9a-f]{12}\.js", a) for a in assets)
+    assert any(
+        re.fullmatch(r"graphiql/react-18\.3\.1\.production\.min\.[0-9a-f]{12}\.js", a)
+        for a in assets
+    )
+    for asset in assets:
+        response = await client.get("/" + asset)
+        assert response.status_code == 200
+        kind = "javascript" if asset.endswith(".js") else "css"
+        assert response.headers["content-type"] == f"text/{kind}; charset=utf-8"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["content-encoding"] == "gzip"  # httpx asks for gzip
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert hashlib.sha256(response.content).hexdigest()[:12] == asset.rsplit(".", 2)[1]
+    plain = await client.get("/" + assets[0], headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    missing = await client.get("/graphiql/graphiql-3.8.3.min.000000000000.js")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_no_graphiql_in_production(
+    supergraph_sdl: str, apps: dict[str, RecordingApp]
+) -> None:
+    settings = make_settings(app_env="production", jwt_secret="x" * 64, subgraph_secret="y" * 32)
+    app = make_app(supergraph_sdl, apps, settings)
+    transport = httpx.ASGITransport(app=app, client=("10.0.0.1", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url="http://router") as c:
+        page = await c.get("/graphql", headers={"accept": "text/html"})
+        asset = await c.get("/" + re.findall(r'src="(graphiql/[^"]+)"', GRAPHIQL_HTML)[0])
+    assert page.status_code == 400
+    assert asset.status_code == 404
 
 
 async def test_forwarded_headers_reach_subgraphs(
