@@ -3,6 +3,7 @@ admin REST routes forwarded, an avatar uploaded as multipart/form-data."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 
@@ -67,3 +68,40 @@ async def test_admin_routes_through_the_router(
         "/api/admin/users", headers={"Authorization": f"Bearer {customer['accessToken']}"}
     )
     assert refused.status_code == 403
+
+
+async def test_the_admins_rate_limit_setting_reaches_the_running_router(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
+    """The router has no database: the admin's `rate_limit.requests_per_minute` reaches it
+    through Redis (re-read at most every 5 s), and then bounds every signed-in caller."""
+    admin = await create_user(resources, Role.ADMIN)
+    watcher = await create_user(resources, Role.CUSTOMER)
+    caller = await create_user(resources, Role.CUSTOMER)
+    probe = {"query": "{ __typename }"}
+
+    async def set_limit(per_minute: int) -> None:
+        response = await client.put(
+            "/api/admin/config",
+            json={"values": {"rate_limit.requests_per_minute": per_minute}},
+            headers=admin.headers,
+        )
+        assert response.status_code == 200, response.text
+
+    async def router_applies(per_minute: int) -> None:
+        for _ in range(40):
+            seen = await client.post("/graphql", json=probe, headers=watcher.headers)
+            if seen.headers["ratelimit-limit"] == str(per_minute):
+                return
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"the router never applied {per_minute}/min")
+
+    await set_limit(30)
+    await router_applies(30)
+    codes = [
+        (await client.post("/graphql", json=probe, headers=caller.headers)).status_code
+        for _ in range(31)
+    ]
+    assert codes == [200] * 30 + [429]
+    await set_limit(100_000)  # leave the running router as generous as the next test expects
+    await router_applies(100_000)
