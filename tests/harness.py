@@ -94,6 +94,7 @@ class Platform:
     workdir: Path
     env_extra: dict[str, str] = field(default_factory=dict)
     processes: list[RunningProcess] = field(default_factory=list)
+    start_timeout: float = START_TIMEOUT_SECONDS  # per process, until /health answers
 
     def start(self, name: str, *args: str, port: int | None = None) -> RunningProcess:
         port = port or free_port()
@@ -109,7 +110,7 @@ class Platform:
             )
         running = RunningProcess(name, port, process, log_path)
         self.processes.append(running)
-        wait_healthy(running)
+        wait_healthy(running, self.start_timeout)
         return running
 
     def running(self, name: str) -> RunningProcess | None:
