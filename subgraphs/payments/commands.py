@@ -237,7 +237,10 @@ class Report(CommandModel):
     @property
     def days(self) -> tuple[date, date]:
         end = self.to or datetime.now(UTC).date()
-        return self.from_ or end - timedelta(days=REPORT_DAYS - 1), end
+        earliest = date.min + timedelta(days=REPORT_DAYS - 1)  # the calendar starts at year 1
+        return self.from_ or (
+            end - timedelta(days=REPORT_DAYS - 1) if end >= earliest else date.min
+        ), end
 
 
 class ProcessorOutcome(CommandModel):

@@ -441,7 +441,11 @@ class PaymentService:
         rows = await self.payments.totals(
             owner_id=owner,
             start=datetime.combine(start, time.min, UTC),
-            end=datetime.combine(end + timedelta(days=1), time.min, UTC),
+            end=(  # the day after `end`, or the calendar's last instant when `end` is its last day
+                datetime.combine(end + timedelta(days=1), time.min, UTC)
+                if end < date.max
+                else datetime.max.replace(tzinfo=UTC)
+            ),
         )
         groups: dict[int, list[Totals]] = {1: [], 2: [], 3: []}
         for row in rows:

@@ -100,3 +100,18 @@ async def test_a_backwards_range_is_empty(api: ApiClient, vendor: User) -> None:
     response = await call(api, "GET", "/api/payments/reports", vendor, params=backwards)
     assert response.status_code == 200
     assert response.json()["data"]["byCurrency"] == []
+
+
+async def test_a_range_at_the_ends_of_the_calendar_is_empty_not_an_error(
+    api: ApiClient, vendor: User
+) -> None:
+    """Found by fuzzing: `to` in the first days of year 1 (default `from` 29 days earlier) or
+    on 9999-12-31 (the day after it) overflowed Python's dates: a 500."""
+    for params in ({"to": "0001-01-29"}, {"from": "9999-12-01", "to": "9999-12-31"}):
+        response = await call(api, "GET", "/api/payments/reports", vendor, params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["byCurrency"] == []
+    answer = await api.graphql(
+        '{ paymentReport(to: "0001-01-02") { from to } }', token=vendor.token
+    )
+    assert answer["data"]["paymentReport"] == {"from": "0001-01-01", "to": "0001-01-02"}
