@@ -16,6 +16,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from shared.config import Settings
+from shared.errors import ValidationFailed
 from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
@@ -173,6 +174,9 @@ def mutation_type(avatars: Avatars) -> type:
             description="Set your avatar: a PNG, JPEG or WebP image (multipart request).",
         )
         async def upload_avatar(self, info: Info, file: Upload) -> ProfileType:
+            if not callable(getattr(file, "read", None)):  # an inline value, not a file part
+                message = "Send the image as a file part of a multipart request"
+                raise ValidationFailed(message, details=[{"field": "file", "message": message}])
             service = await profile_service(context_of(info))
             return ProfileType.from_view(await service.upload_avatar(file, avatars))  # type: ignore[arg-type]
 

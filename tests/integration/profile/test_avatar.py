@@ -141,3 +141,16 @@ async def test_openapi_documents_the_multipart_body(api: ApiClient) -> None:
     schema = body["content"]["multipart/form-data"]["schema"]
     assert schema["required"] == ["file"]
     assert schema["properties"]["file"]["format"] == "binary"
+
+
+async def test_graphql_upload_given_inline_is_a_validation_error(
+    api: ApiClient, make_user: Callable[..., Any]
+) -> None:
+    """Found by fuzzing: an inline value for `Upload` reached the service as a string (500)."""
+    user = await make_user(Role.CUSTOMER)
+    answer = await api.graphql(
+        'mutation { uploadAvatar(file: "") { avatarUrl } }', token=user.token
+    )
+    error = answer["errors"][0]
+    assert error["extensions"]["code"] == "VALIDATION_ERROR"
+    assert error["extensions"]["details"][0]["field"] == "file"
