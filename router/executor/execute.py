@@ -128,10 +128,13 @@ class Executor:
         representations: list[dict[str, Any]] = []
         targets: list[list[tuple[dict[str, Any], list[str | int]]]] = []
         index: dict[bytes, int] = {}
+        renames = node.type_conditions
         for obj, path in found:
             rep = representation(obj, node.requirements[obj["__typename"]])
             if rep is None:
                 continue
+            if renames:
+                rep["__typename"] = renames.get(rep["__typename"], rep["__typename"])
             fingerprint = orjson.dumps(rep)
             position = index.get(fingerprint)
             if position is None:
@@ -161,6 +164,9 @@ class Executor:
             return False
         for position, entity in enumerate(entities[: len(targets)]):
             if isinstance(entity, dict):
+                if renames and targets[position][0][0].get("__typename") in renames:
+                    # Fetched as the interface: its name is not the object's __typename.
+                    entity = {k: v for k, v in entity.items() if k != "__typename"}
                 for obj, _ in targets[position]:
                     deep_merge(obj, entity)
         return True

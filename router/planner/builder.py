@@ -15,6 +15,7 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     FieldNode,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     VariableDefinitionNode,
     VariableNode,
@@ -143,21 +144,23 @@ class PlanBuilder:
         """
         local: list[SItem] = []
         remote: dict[str, _Pending] = {}
+        through: dict[tuple[str, str], list[NField]] = {}
         for f in fields:
             if f.name == "__typename":
                 if not root:
                     local.append(SField(f.key, "__typename"))
                 continue
-            is_local = meta.is_resolvable(f.name, graph) and (
-                with_requirements or not self._has_requires(meta, f.name, graph)
-            )
-            if (provided is not None and f.name in provided) or is_local:
+            if self._is_local(meta, f.name, graph, provided, with_requirements):
                 sub_provided = provided.get(f.name) if provided is not None else None
                 local.append(self._plan_field(graph, meta, f, path, node, sub_provided))
                 continue
             candidates = meta.resolving_graphs(f.name)
             if not candidates:
-                raise PlanningError(f'No subgraph resolves field "{meta.name}.{f.name}"')
+                route = self._interface_object_route(meta, f.name)
+                if route is None or root:
+                    raise PlanningError(f'No subgraph resolves field "{meta.name}.{f.name}"')
+                through.setdefault(route, []).append(f)
+                continue
             target = next((g for g in candidates if g in remote), candidates[0])
             if graph in candidates:
                 target = graph
@@ -166,6 +169,10 @@ class PlanBuilder:
             if root:
                 raise PlanningError(f'Root field of "{meta.name}" planned outside its subgraph')
             self._plan_entity_fetches(graph, meta, remote, path, node, local, provided)
+        for (interface, target), through_fields in through.items():
+            self._plan_through_interface(
+                graph, meta, interface, target, through_fields, path, node, local, provided
+            )
         if not root and not any(isinstance(i, SField) and i.key == "__typename" for i in local):
             local.insert(0, SField("__typename", "__typename"))
         return local
@@ -187,6 +194,10 @@ class PlanBuilder:
             provided = _provided_from(join.provides)
         child_path = (*path, f.key)
         named = f.named_type
+        named_meta = self.supergraph.types.get(named)
+        if named_meta is not None and named_meta.is_interface_object_in(graph):
+            planned = self._plan_interface_object(graph, named_meta, f, child_path, node, provided)
+            return SField(f.key, f.name, f.arguments, planned)
         children: list[SItem] = []
         for type_name, type_fields in f.selections.items():
             child_meta = self.supergraph.types.get(type_name)
@@ -205,6 +216,20 @@ class PlanBuilder:
             children.insert(0, SField("__typename", "__typename"))
         return SField(f.key, f.name, f.arguments, children)
 
+    def _is_local(
+        self,
+        meta: TypeMeta,
+        field_name: str,
+        graph: str,
+        provided: Provided | None,
+        with_requirements: bool,
+    ) -> bool:
+        if provided is not None and field_name in provided:
+            return True
+        return meta.is_resolvable(field_name, graph) and (
+            with_requirements or not self._has_requires(meta, field_name, graph)
+        )
+
     @staticmethod
     def _has_requires(meta: TypeMeta, field_name: str, graph: str) -> bool:
         field_meta = meta.fields.get(field_name)
@@ -218,6 +243,130 @@ class PlanBuilder:
         if abstract_meta is not None and abstract_meta.members_by_graph:
             return member.name in abstract_meta.members_by_graph.get(graph, set())
         return True
+
+    # Entity interfaces and @interfaceObject ---------------------------------------------------
+
+    def _plan_interface_object(
+        self,
+        graph: str,
+        interface: TypeMeta,
+        f: NField,
+        path: tuple[str, ...],
+        node: FetchNode,
+        provided: Provided | None,
+    ) -> list[SItem]:
+        """Objects of an entity interface that ``graph`` only knows as an ``@interfaceObject``:
+        their ``__typename`` there is the interface's name.
+
+        The fields ``graph`` resolves on the interface are selected here, merged over the
+        implementations. Anything else (``__typename`` itself, fields of one implementation
+        or of other subgraphs) needs the concrete type first: an entity fetch to a subgraph
+        that owns the interface, with ``{__typename: <Interface>, <key>}`` representations,
+        answers it along with the fields that subgraph resolves per implementation; the
+        remaining fields follow from there as usual. When every implementation selects the
+        same fields, all resolved here, no such fetch is made and the objects are projected
+        under the interface's name.
+        """
+        assert f.selections is not None
+        selections = f.selections
+        here: list[NField] = []
+        rest: dict[str, list[NField]] = {}
+        for type_name, type_fields in selections.items():
+            for selected in type_fields:
+                if selected.name != "__typename" and self._is_local(
+                    interface, selected.name, graph, provided, False
+                ):
+                    here = _merge_nfields(here, selected, interface.name)
+                else:
+                    rest.setdefault(type_name, []).append(selected)
+        items = self._plan_object(graph, interface, here, path, node, provided)
+        lists = list(selections.values())
+        if not rest and all(_same_fields(fields, lists[0]) for fields in lists):
+            # Read by the projection for objects whose __typename is the interface's name.
+            for client_field in f.merged_from or [f]:
+                assert client_field.selections is not None
+                client_field.selections[interface.name] = here
+            return items
+        owner, key = self._interface_owner(interface, graph, provided)
+        key_fields = self.normalizer.fields(self._composite(interface), [parse_field_set(key)])
+        representation = self._add_local_requirements(
+            graph, interface, key_fields, items, path, node, provided
+        )
+        child = self._entity_child(node, owner, path)
+        body: list[SItem] = [SField("__typename", "__typename")]
+        for type_name, type_fields in rest.items():
+            member = self.supergraph.types.get(type_name)
+            if member is None:
+                continue
+            planned = self._plan_object(owner, member, type_fields, path, child, None)
+            body.append(SFragment(type_name, planned))
+        existing = child.entity_types.get(interface.name)
+        child.entity_types[interface.name] = (
+            body if existing is None else _merge_items(existing, body)
+        )
+        child.requirements.setdefault(interface.name, representation)
+        return items
+
+    def _interface_owner(
+        self, interface: TypeMeta, graph: str, provided: Provided | None
+    ) -> tuple[str, str]:
+        """A subgraph that defines ``interface`` as an interface (so answers the concrete
+        ``__typename``) and a key of it that ``graph`` can provide."""
+        for owner in interface.graphs:
+            if interface.is_interface_object_in(owner) or not interface.keys.get(owner):
+                continue
+            try:
+                return owner, self._choose_key(interface, graph, owner, provided)
+            except PlanningError:
+                continue
+        raise PlanningError(
+            f'Subgraph "{graph}" cannot resolve the concrete type of "{interface.name}": no '
+            "subgraph defines it as an interface with a @key it can provide"
+        )
+
+    def _interface_object_route(self, meta: TypeMeta, field_name: str) -> tuple[str, str] | None:
+        """(interface, subgraph) through which an ``@interfaceObject`` resolves a field of the
+        implementation ``meta`` that none of its own subgraphs resolves."""
+        for interface_name in meta.interfaces:
+            interface = self.supergraph.types.get(interface_name)
+            if interface is None:
+                continue
+            for graph in sorted(interface.interface_object_graphs):
+                if interface.is_resolvable(field_name, graph):
+                    return interface_name, graph
+        return None
+
+    def _plan_through_interface(
+        self,
+        graph: str,
+        meta: TypeMeta,
+        interface_name: str,
+        target: str,
+        fields: list[NField],
+        path: tuple[str, ...],
+        node: FetchNode,
+        local: list[SItem],
+        provided: Provided | None,
+    ) -> None:
+        """An entity fetch of ``meta`` objects to the ``@interfaceObject`` subgraph
+        ``target``, as the interface: ``__typename`` in the representations is the
+        interface's name. Implementations at the same path share the fetch."""
+        interface = self.supergraph.types[interface_name]
+        key = self._choose_key(meta, graph, target, provided, interface.keys.get(target, []))
+        key_fields = self.normalizer.fields(self._object(meta), [parse_field_set(key)])
+        representation = self._add_local_requirements(
+            graph, meta, key_fields, local, path, node, provided
+        )
+        child = self._entity_child(node, target, path)
+        planned = self._plan_object(
+            target, interface, fields, path, child, None, with_requirements=True
+        )
+        existing = child.entity_types.get(meta.name)
+        child.entity_types[meta.name] = (
+            planned if existing is None else _merge_items(existing, planned)
+        )
+        child.requirements.setdefault(meta.name, representation)
+        child.type_conditions[meta.name] = interface_name
 
     # Entity fetches -------------------------------------------------------------------------
 
@@ -289,9 +438,15 @@ class PlanBuilder:
         return first + [f for f in second if f.key not in keys]
 
     def _choose_key(
-        self, meta: TypeMeta, graph: str, target: str, provided: Provided | None
+        self,
+        meta: TypeMeta,
+        graph: str,
+        target: str,
+        provided: Provided | None,
+        keys: list[str] | None = None,
     ) -> str:
-        for key in meta.keys.get(target, []):
+        """A key of ``meta`` in ``target`` (or one of ``keys``) that ``graph`` can provide."""
+        for key in meta.keys.get(target, []) if keys is None else keys:
             names = [
                 n.name.value for n in parse_field_set(key).selections if isinstance(n, FieldNode)
             ]
@@ -306,6 +461,12 @@ class PlanBuilder:
         found = self.supergraph.schema.get_type(meta.name)
         if not isinstance(found, GraphQLObjectType):
             raise PlanningError(f'Entity "{meta.name}" is not an object type')
+        return found
+
+    def _composite(self, meta: TypeMeta) -> GraphQLObjectType | GraphQLInterfaceType:
+        found = self.supergraph.schema.get_type(meta.name)
+        if not isinstance(found, GraphQLObjectType | GraphQLInterfaceType):
+            raise PlanningError(f'Entity "{meta.name}" is not an object or interface type')
         return found
 
     def _add_local_requirements(
@@ -372,9 +533,12 @@ class PlanBuilder:
         if self.operation_name:
             name = f" {self.operation_name}__{node.graph}__{self._fetch_count - 1}"
         if node.is_entity:
-            body: list[SItem] = [
-                SFragment(type_name, items) for type_name, items in node.entity_types.items()
-            ]
+            conditions: dict[str, list[SItem]] = {}
+            for type_name, items in node.entity_types.items():
+                condition = node.type_conditions.get(type_name, type_name)
+                earlier = conditions.get(condition)
+                conditions[condition] = items if earlier is None else _merge_items(earlier, items)
+            body: list[SItem] = [SFragment(c, items) for c, items in conditions.items()]
             selections: list[SItem] = [
                 SField(
                     "_entities",
@@ -396,6 +560,101 @@ class PlanBuilder:
         node.operation = f"{header} {text}"
         for child in node.children:
             self._finish(child, "query")
+
+
+def _merge_nfields(fields: list[NField], f: NField, type_name: str) -> list[NField]:
+    """``fields`` with ``f`` merged in by response key (sub-selections united), for
+    selecting what several implementations ask of one interface object at once."""
+    for index, existing in enumerate(fields):
+        if existing.key != f.key:
+            continue
+        if existing.name != f.name or _printed(existing.arguments) != _printed(f.arguments):
+            raise PlanningError(
+                f'Cannot select "{f.key}" on "{type_name}" for every implementation at once: '
+                "the implementations select different fields or arguments under that name"
+            )
+        if existing.selections is None or f.selections is None:
+            return fields
+        selections = dict(existing.selections)
+        for child_type, child_fields in f.selections.items():
+            merged = list(selections.get(child_type, []))
+            for child in child_fields:
+                merged = _merge_nfields(merged, child, type_name)
+            selections[child_type] = merged
+        combined = NField(existing.key, existing.name, existing.arguments, existing.type)
+        combined.selections = selections
+        combined.merged_from = [*(existing.merged_from or [existing]), *(f.merged_from or [f])]
+        return [*fields[:index], combined, *fields[index + 1 :]]
+    return [*fields, f]
+
+
+def _same_fields(first: list[NField], second: list[NField]) -> bool:
+    """Whether two collected selections ask for the same response (types compared by name:
+    implementations have their own type objects)."""
+    if len(first) != len(second):
+        return False
+    for a, b in zip(first, second, strict=True):
+        if (a.key, a.name, str(a.type)) != (b.key, b.name, str(b.type)):
+            return False
+        if _printed(a.arguments) != _printed(b.arguments):
+            return False
+        if (a.selections is None) != (b.selections is None):
+            return False
+        if a.selections is not None and b.selections is not None:
+            if a.selections.keys() != b.selections.keys():
+                return False
+            if not all(_same_fields(a.selections[t], b.selections[t]) for t in a.selections):
+                return False
+    return True
+
+
+def _merge_items(items: list[SItem], more: list[SItem]) -> list[SItem]:
+    """Subgraph selections ``items`` and ``more`` as one (same response keys merged)."""
+    out = list(items)
+    for item in more:
+        if isinstance(item, SFragment):
+            index = next(
+                (
+                    i
+                    for i, o in enumerate(out)
+                    if isinstance(o, SFragment) and o.type_condition == item.type_condition
+                ),
+                None,
+            )
+            if index is None:
+                out.append(item)
+            else:
+                existing_fragment = out[index]
+                assert isinstance(existing_fragment, SFragment)
+                out[index] = SFragment(
+                    item.type_condition, _merge_items(existing_fragment.children, item.children)
+                )
+            continue
+        index = next(
+            (i for i, o in enumerate(out) if isinstance(o, SField) and o.key == item.key), None
+        )
+        if index is None:
+            out.append(item)
+            continue
+        existing = out[index]
+        assert isinstance(existing, SField)
+        if existing.name != item.name or _printed(existing.arguments) != _printed(item.arguments):
+            raise PlanningError(
+                f'Cannot fetch "{item.key}" for several types at once: they select different '
+                "fields or arguments under that name"
+            )
+        if existing.children is not None and item.children is not None:
+            out[index] = SField(
+                existing.key,
+                existing.name,
+                existing.arguments,
+                _merge_items(existing.children, item.children),
+            )
+    return out
+
+
+def _printed(arguments: tuple[ArgumentNode, ...]) -> tuple[str, ...]:
+    return tuple(print_ast(a) for a in arguments)
 
 
 def _used_variables(items: list[SItem]) -> set[str]:

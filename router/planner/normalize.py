@@ -19,6 +19,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLCompositeType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -37,6 +38,8 @@ from graphql.type.introspection import (
     TypeNameMetaFieldDef,
 )
 
+_FieldsType = GraphQLObjectType | GraphQLInterfaceType
+
 
 @dataclass
 class NField:
@@ -51,6 +54,9 @@ class NField:
     arguments: tuple[ArgumentNode, ...]
     type: GraphQLOutputType
     selections: dict[str, list[NField]] | None = None
+    merged_from: list[NField] = field(default_factory=list, compare=False, repr=False)
+    """The client's fields this one unites (several implementations' selections planned
+    at once for an ``@interfaceObject``); empty for the client's own fields."""
     scalar_kind: int = field(init=False)
     """0: composite or list; 1: nullable scalar; 2: non-null scalar (projection fast path)."""
 
@@ -123,7 +129,7 @@ class Normalizer:
         self.fragments = fragments
         self.variables = variables
 
-    def _applies(self, type_condition: str | None, object_type: GraphQLObjectType) -> bool:
+    def _applies(self, type_condition: str | None, object_type: _FieldsType) -> bool:
         if type_condition is None or type_condition == object_type.name:
             return True
         condition = self.schema.get_type(type_condition)
@@ -133,7 +139,7 @@ class Normalizer:
 
     def _collect(
         self,
-        object_type: GraphQLObjectType,
+        object_type: _FieldsType,
         selection_sets: list[SelectionSetNode],
         out: dict[str, list[FieldNode]],
     ) -> None:
@@ -155,9 +161,10 @@ class Normalizer:
                         self._collect(object_type, [fragment.selection_set], out)
 
     def fields(
-        self, object_type: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+        self, object_type: _FieldsType, selection_sets: list[SelectionSetNode]
     ) -> list[NField]:
-        """The merged fields ``selection_sets`` select on an object of ``object_type``."""
+        """The merged fields ``selection_sets`` select on an object of ``object_type`` (an
+        interface only for field sets such as keys, read on any of its implementations)."""
         grouped: dict[str, list[FieldNode]] = {}
         self._collect(object_type, selection_sets, grouped)
         result: list[NField] = []

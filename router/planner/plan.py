@@ -55,6 +55,7 @@ class FetchNode:
     selections: list[SItem] = field(default_factory=list)
     entity_types: dict[str, list[SItem]] = field(default_factory=dict)
     requirements: dict[str, list[Requirement]] = field(default_factory=dict)
+    type_conditions: dict[str, str] = field(default_factory=dict)
     children: list[FetchNode] = field(default_factory=list)
     operation: str = ""
     variables: tuple[str, ...] = ()

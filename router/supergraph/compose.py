@@ -49,6 +49,18 @@ def _merge_output_types(a: TypeNode, b: TypeNode) -> TypeNode | None:
     return merged
 
 
+_GRAPHLESS_JOIN: dict[str, object] = {
+    "graph": None,
+    "requires": None,
+    "provides": None,
+    "external": False,
+    "override": None,
+    "override_label": None,
+    "used_overridden": False,
+    "type": None,
+}
+
+
 @dataclass
 class _Source:
     graph: str
@@ -64,6 +76,7 @@ class _Composer:
     def compose(self) -> str:
         sources = self._collect()
         merged = [self._merge(name, items) for name, items in sorted(sources.items())]
+        self._add_interface_object_fields(merged, sources)
         self._check_inaccessible_references(merged)
         if self.errors:
             raise CompositionError(self.errors)
@@ -89,6 +102,10 @@ class _Composer:
 
     def _merge(self, name: str, items: list[_Source]) -> MergedType:
         kinds = {item.type.kind for item in items}
+        interface_objects = [i for i in items if i.type.interface_object]
+        if interface_objects:
+            self._check_interface_object(name, items, interface_objects)
+            kinds = {i.type.kind for i in items if not i.type.interface_object}
         if len(kinds) > 1:
             detail = ", ".join(f'{i.type.kind} in "{i.subgraph.name}"' for i in items)
             self.errors.append(f'Type "{name}" has mismatched kinds: {detail} (TYPE_KIND_MISMATCH)')
@@ -119,6 +136,61 @@ class _Composer:
         elif kind == "input":
             self._merge_input_fields(merged, items)
         return merged
+
+    def _check_interface_object(
+        self, name: str, items: list[_Source], interface_objects: list[_Source]
+    ) -> None:
+        """``@interfaceObject`` needs an entity interface of that name in another subgraph."""
+        for item in interface_objects:
+            if not item.type.keys:
+                self.errors.append(
+                    f'[{item.subgraph.name}] The @interfaceObject type "{name}" must have a '
+                    "@key (INTERFACE_OBJECT_USAGE_ERROR)"
+                )
+        interfaces = [i for i in items if i.type.kind == "interface"]
+        if not interfaces:
+            where = ", ".join(f'"{i.subgraph.name}"' for i in interface_objects)
+            self.errors.append(
+                f'Type "{name}" is declared with @interfaceObject in subgraph(s) {where} but is '
+                "not defined as an interface in any subgraph (INTERFACE_OBJECT_USAGE_ERROR)"
+            )
+        elif not any(i.type.keys for i in interfaces):
+            where = ", ".join(f'"{i.subgraph.name}"' for i in interfaces)
+            self.errors.append(
+                f'Interface "{name}" is used as an @interfaceObject but has no @key in '
+                f"subgraph(s) {where} (INTERFACE_OBJECT_USAGE_ERROR)"
+            )
+
+    def _add_interface_object_fields(
+        self, merged: list[MergedType], sources: dict[str, list[_Source]]
+    ) -> None:
+        """Fields an ``@interfaceObject`` adds to an interface also appear on every
+        implementation, with a bare ``@join__field``: no subgraph of the implementation
+        resolves them, the planner goes through the interface (as Apollo's composition)."""
+        by_name = {t.name: t for t in merged}
+        for interface in merged:
+            items = sources.get(interface.name, [])
+            if interface.kind != "interface" or not any(i.type.interface_object for i in items):
+                continue
+            for implementation in merged:
+                if interface.name not in implementation.interfaces:
+                    continue
+                have = {f.name for f in implementation.fields}
+                for interface_field in by_name[interface.name].fields:
+                    if interface_field.name in have:
+                        continue
+                    implementation.fields.append(
+                        MergedField(
+                            name=interface_field.name,
+                            type=interface_field.type,
+                            arguments=list(interface_field.arguments),
+                            description=interface_field.description,
+                            inaccessible=interface_field.inaccessible,
+                            tags=list(interface_field.tags),
+                            deprecated=interface_field.deprecated,
+                            joins=[_GRAPHLESS_JOIN],
+                        )
+                    )
 
     @staticmethod
     def _join_types(item: _Source) -> list[tuple[str, str | None, bool, bool, bool]]:

@@ -163,12 +163,26 @@ def _read_types(
         # Sorted so that the same supergraph plans the same whichever tool wrote it.
         meta.graphs = sorted(meta.graphs or enum_to_name.values())
         if not isinstance(definition, UnionTypeDefinitionNode):
+            meta.interfaces = [i.name.value for i in definition.interfaces or ()]
             for field_node in definition.fields or ():
                 meta.fields[field_node.name.value] = _read_field(
                     field_node.name.value, field_node.directives or (), join, enum_to_name
                 )
         types[meta.name] = meta
+    _mark_interface_object_fields(types)
     return types
+
+
+def _mark_interface_object_fields(types: dict[str, TypeMeta]) -> None:
+    """A bare ``@join__field`` (no graph) on an implementation of an interface that has an
+    ``@interfaceObject`` subgraph marks a field only that subgraph resolves, through the
+    interface (Apollo's composition writes them so); elsewhere it means "every subgraph"."""
+    for meta in types.values():
+        if not any(types[i].interface_object_graphs for i in meta.interfaces if i in types):
+            continue
+        for field_meta in meta.fields.values():
+            if field_meta.bare_join:
+                field_meta.through_interface = True
 
 
 def _read_field(name: str, directives: Any, join: str, enum_to_name: dict[str, str]) -> FieldMeta:
@@ -190,6 +204,7 @@ def _read_field(name: str, directives: Any, join: str, enum_to_name: dict[str, s
         )
     if meta.joins and all(j.graph is None for j in meta.joins):
         meta.joins = []
+        meta.bare_join = True
     return meta
 
 

@@ -33,6 +33,11 @@ class FieldMeta:
 
     name: str
     joins: list[FieldJoin] = field(default_factory=list)
+    bare_join: bool = False
+    """Declared with ``@join__field`` without a graph."""
+    through_interface: bool = False
+    """A bare ``@join__field`` on an implementation of an entity interface: no subgraph of
+    this type resolves the field, an ``@interfaceObject`` subgraph of the interface does."""
 
     def join_for(self, graph: str) -> FieldJoin | None:
         for join in self.joins:
@@ -52,6 +57,13 @@ class TypeMeta:
     interface_object_graphs: set[str] = field(default_factory=set)
     fields: dict[str, FieldMeta] = field(default_factory=dict)
     members_by_graph: dict[str, set[str]] = field(default_factory=dict)
+    interfaces: list[str] = field(default_factory=list)
+    """The interfaces an object or interface type implements (in the supergraph)."""
+
+    def is_interface_object_in(self, graph: str) -> bool:
+        """Whether ``graph`` sees this interface as an ``@interfaceObject`` (an object type
+        whose ``__typename`` is the interface's name)."""
+        return graph in self.interface_object_graphs
 
     def is_resolvable(self, field_name: str, graph: str) -> bool:
         """Whether ``graph`` resolves ``field_name`` of this type (not external, not overridden)."""
@@ -60,7 +72,7 @@ class TypeMeta:
         if graph not in self.graphs:
             return False
         meta = self.fields.get(field_name)
-        if meta is None:
+        if meta is None or meta.through_interface:
             return False
         if not meta.joins:
             return True

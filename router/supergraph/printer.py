@@ -134,6 +134,8 @@ def _join_type(entry: tuple[str, str | None, bool, bool, bool]) -> str:
 
 
 def _join_field(join: dict[str, Any], merged_type: TypeNode) -> str:
+    if join["graph"] is None:
+        return "@join__field"
     args = [f"graph: {join['graph']}"]
     if join["requires"]:
         args.append(f"requires: {_quote(join['requires'])}")
