@@ -48,6 +48,12 @@ class FetchNode:
     every object at ``path`` whose ``__typename`` is in ``entity_types``, builds one
     representation each (deduplicated) and sends them all in one ``_entities`` call. Children
     run after this node, concurrently with each other.
+
+    ``type_conditions`` maps an entity type to the entity interface its objects are fetched as,
+    from a subgraph that knows the interface only as an ``@interfaceObject``: their
+    representations carry the interface's name as ``__typename``, the fetch selects
+    ``... on <Interface>`` (implementations merged), and the ``__typename`` it answers is not
+    merged into the objects.
     """
 
     graph: str
