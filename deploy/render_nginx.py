@@ -22,6 +22,7 @@ EDGE_UPSTREAM = "mfe_routers"
 BODY_LIMIT = "1m"  # the apps' MAX_BODY_BYTES (1 MiB)
 UPLOAD_LIMIT = "3m"  # the avatar's 2 MiB plus multipart framing; the app enforces 2 MiB
 COMPOSE_SUBGRAPHS = {"auth": 3001, "payments": 3002, "admin": 3003, "profile": 3004}
+COMPOSE_REPLICAS = {"payments": 2}  # compose services payments-1, payments-2; the others: one
 COMPOSE_ROUTERS = ("router-1:3000", "router-2:3000")
 
 _SECTION = re.compile(r"^#\{\{#(\w+)\}\}\n(.*?)^#\{\{/\1\}\}\n", re.MULTILINE | re.DOTALL)
@@ -119,6 +120,14 @@ def render(config: NginxConfig) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
+def compose_services(subgraph: str) -> list[str]:
+    """The compose services running `subgraph`: `payments-1`, `payments-2`, … or just `auth`."""
+    replicas = COMPOSE_REPLICAS.get(subgraph, 1)
+    if replicas == 1:
+        return [subgraph]
+    return [f"{subgraph}-{n}" for n in range(1, replicas + 1)]
+
+
 def compose_configs() -> dict[Path, str]:
     """The two files docker-compose.yml mounts: the public edge and the subgraph balancer."""
     return {
@@ -126,7 +135,7 @@ def compose_configs() -> dict[Path, str]:
         DEPLOY / "nginx-subgraphs.conf": render(
             NginxConfig(
                 subgraphs={
-                    name: (str(port), [f"{name}:{port}"])
+                    name: (str(port), [f"{service}:{port}" for service in compose_services(name)])
                     for name, port in COMPOSE_SUBGRAPHS.items()
                 }
             )

@@ -16,7 +16,13 @@ import pytest
 import yaml
 
 from deploy.healthcheck import main as healthcheck
-from deploy.render_nginx import COMPOSE_SUBGRAPHS, NginxConfig, compose_configs, render
+from deploy.render_nginx import (
+    COMPOSE_SUBGRAPHS,
+    NginxConfig,
+    compose_configs,
+    compose_services,
+    render,
+)
 from shared.config import Settings
 from tests.harness import free_port
 
@@ -99,7 +105,8 @@ def test_every_long_running_service_has_a_healthcheck(compose: dict[str, Any]) -
         if name not in one_shot and not service.get("healthcheck", {}).get("test")
     ]
     assert not missing, f"no healthcheck: {missing}"
-    for name in ("auth", "payments", "admin", "profile", "router-1", "router-2"):
+    subgraphs = [service for name in COMPOSE_SUBGRAPHS for service in compose_services(name)]
+    for name in (*subgraphs, "router-1", "router-2"):
         test = " ".join(compose["services"][name]["healthcheck"]["test"])
         assert "/ready" in test, name
 
@@ -113,11 +120,15 @@ def test_start_order_and_state(compose: dict[str, Any]) -> None:
     assert {"pgdata", "redisdata"} <= set(compose["volumes"])
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    subgraphs = [service for name in COMPOSE_SUBGRAPHS for service in compose_services(name)]
     for name in COMPOSE_SUBGRAPHS:
-        service = services[name]
-        assert service["command"][:2] == ["subgraph", name]
-        assert ANY_ADDRESS in service["command"]  # reachable from the other containers
-        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        for service_name in compose_services(name):
+            service = services[service_name]
+            assert service["command"][:2] == ["subgraph", name]
+            assert ANY_ADDRESS in service["command"]  # reachable from the other containers
+            assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert compose_services("payments") == ["payments-1", "payments-2"]  # scaled out
+    assert set(services["nginx-subgraphs"]["depends_on"]) == set(subgraphs)
     routers = [n for n, s in services.items() if s.get("command", [""])[0] == "router"]
     assert sorted(routers) == ["router-1", "router-2"]
     for name in routers:
@@ -125,7 +136,7 @@ def test_start_order_and_state(compose: dict[str, Any]) -> None:
     assert services["nginx"]["ports"] == ["${HTTP_PORT:-80}:80"]
     assert set(services["nginx"]["depends_on"]) == {"router-1", "router-2"}
     # One image for every service of ours.
-    images = {services[n]["image"] for n in [*COMPOSE_SUBGRAPHS, *routers, "migrate"]}
+    images = {services[n]["image"] for n in [*subgraphs, *routers, "migrate"]}
     assert len(images) == 1
 
 
@@ -167,8 +178,10 @@ def test_nginx_config_shape() -> None:
     assert "non_idempotent" not in edge.replace("`non_idempotent`", "")
     inner = (ROOT / "deploy" / "nginx-subgraphs.conf").read_text()
     for name, port in COMPOSE_SUBGRAPHS.items():
-        assert f"server {name}:{port} " in inner
+        for service in compose_services(name):
+            assert f"server {service}:{port} " in inner
         assert f"listen {port};" in inner
+    assert "error_page 502 503 504 = @unavailable;" in inner  # a JSON 503, never nginx's HTML
     supergraph = yaml.safe_load((ROOT / "deploy" / "supergraph.compose.yaml").read_text())
     assert set(supergraph["subgraphs"]) == set(COMPOSE_SUBGRAPHS)
     for name, entry in supergraph["subgraphs"].items():
