@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import strawberry
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 from strawberry import UNSET
 
@@ -15,6 +15,39 @@ from shared.errors import ValidationFailed, validation_details
 
 Command = TypeVar("Command", bound=BaseModel)
 T = TypeVar("T")
+
+
+# PostgreSQL text cannot hold NUL (U+0000): refused in every command, and documented so.
+NO_NUL = r"^[^\u0000]*$"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
+
+
+def _document_no_nul(schema: Any) -> None:
+    """Add the NO_NUL pattern to every free-text string of a JSON schema (in place)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _document_no_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    free_text = schema.get("type") == "string" and not {"format", "enum", "const"} & set(schema)
+    if free_text and schema.get("pattern") != NO_NUL:
+        if "pattern" in schema:
+            schema.setdefault("allOf", []).append({"pattern": NO_NUL})
+        else:
+            schema["pattern"] = NO_NUL
+    for key, value in schema.items():
+        if key not in ("enum", "const", "default", "examples"):
+            _document_no_nul(value)
 
 
 class CommandModel(BaseModel):
@@ -28,6 +61,19 @@ class CommandModel(BaseModel):
         str_strip_whitespace=False,
         frozen=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("Text may not contain NUL (U+0000) characters")
+        return value
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema = super().model_json_schema(*args, **kwargs)
+        _document_no_nul(schema)
+        return schema
 
 
 def _plain(value: Any) -> Any:
