@@ -48,6 +48,36 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
+def _segments_match(template: str, path: str) -> bool:
+    expected, given = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(expected) == len(given) and all(
+        e == g or (e.startswith("{") and e.endswith("}") and g)
+        for e, g in zip(expected, given, strict=True)
+    )
+
+
+def declared_methods(document: dict[str, Any], path: str) -> frozenset[str] | None:
+    """The methods `document` declares for the routes `path` matches (``/api/v1/...`` as
+    ``/api/...``; a ``{param}`` matches one segment), with HEAD beside GET and OPTIONS (CORS
+    preflight) always; None when no route matches, so the owning subgraph answers (404)."""
+    if path.startswith("/api/v1/"):
+        path = "/api/" + path.removeprefix("/api/v1/")
+    methods: set[str] = set()
+    matched = False
+    for template, item in (document.get("paths") or {}).items():
+        if isinstance(item, dict) and _segments_match(template, path):
+            matched = True
+            methods.update(m.upper() for m in item if m.upper() in HTTP_METHODS)
+    if not matched:
+        return None
+    if "GET" in methods:
+        methods.add("HEAD")
+    return frozenset(methods | {"OPTIONS"})
+
+
 class OpenAPIAggregator:
     """Fetches ``/api/<name>/openapi.json`` from each subgraph, caches the merge briefly."""
 
@@ -71,3 +101,9 @@ class OpenAPIAggregator:
         merged = merge_documents(documents)
         self._cached = (time.monotonic(), merged)
         return merged
+
+    async def allowed_methods(self, path: str) -> frozenset[str] | None:
+        """What :func:`declared_methods` says of `path` in the combined document: the router
+        answers 405 (with ``Allow``) for any other method before authenticating, as each
+        subgraph would, instead of a 401 for a stale token on a method no route has."""
+        return declared_methods(await self.document(), path)
