@@ -22,6 +22,11 @@ def graph_enum_name(subgraph_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", subgraph_name).upper()
 
 
+def _normal_field_set(field_set: str) -> str:
+    """``"a {b}"`` and ``"a { b }"`` alike."""
+    return " ".join(field_set.replace("{", " { ").replace("}", " } ").split())
+
+
 def _named(type_node: TypeNode) -> str:
     while not isinstance(type_node, NamedTypeNode):
         type_node = type_node.type  # type: ignore[attr-defined]
@@ -76,6 +81,7 @@ class _Composer:
     def compose(self) -> str:
         sources = self._collect()
         merged = [self._merge(name, items) for name, items in sorted(sources.items())]
+        self._check_entity_interfaces(merged, sources)
         self._add_interface_object_fields(merged, sources)
         self._check_inaccessible_references(merged)
         if self.errors:
@@ -160,6 +166,44 @@ class _Composer:
                 f'Interface "{name}" is used as an @interfaceObject but has no @key in '
                 f"subgraph(s) {where} (INTERFACE_OBJECT_USAGE_ERROR)"
             )
+
+    def _check_entity_interfaces(
+        self, merged: list[MergedType], sources: dict[str, list[_Source]]
+    ) -> None:
+        """A subgraph with a resolvable ``@key`` on an interface must define every
+        implementation of it in the supergraph, each with that key (Apollo's rules): it is
+        the one that turns ``{__typename: <Interface>, ...}`` into the concrete type."""
+        implementations: dict[str, list[str]] = {}
+        for merged_type in merged:
+            for interface in merged_type.interfaces:
+                implementations.setdefault(interface, []).append(merged_type.name)
+        for name, items in sources.items():
+            for item in items:
+                if item.type.kind != "interface" or item.type.interface_object:
+                    continue
+                keys = [key for key, resolvable in item.type.keys if resolvable]
+                for implementation in implementations.get(name, []):
+                    sub_type = item.subgraph.types.get(implementation)
+                    if sub_type is None or name not in sub_type.interfaces:
+                        if keys:
+                            sub = item.subgraph.name
+                            self.errors.append(
+                                f'[{sub}] Interface type "{name}" has a resolvable key '
+                                f'(@key(fields: "{keys[0]}")) in subgraph "{sub}" but that '
+                                "subgraph is missing some of the supergraph implementation "
+                                f'types of "{name}". Subgraph "{sub}" should define type '
+                                f'"{implementation}" (and have it implement "{name}"). '
+                                "(INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE)"
+                            )
+                        continue
+                    have = {_normal_field_set(key) for key, _ in sub_type.keys}
+                    for key in keys:
+                        if _normal_field_set(key) not in have:
+                            self.errors.append(
+                                f'[{item.subgraph.name}] Key @key(fields: "{key}") on interface '
+                                f'type "{name}" is missing on implementation type '
+                                f'"{implementation}". (INTERFACE_KEY_NOT_ON_IMPLEMENTATION)'
+                            )
 
     def _add_interface_object_fields(
         self, merged: list[MergedType], sources: dict[str, list[_Source]]

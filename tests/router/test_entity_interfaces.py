@@ -375,3 +375,32 @@ async def test_type_resolution_refused_by_the_owner_leaves_the_object_null(
     # [Media!]! with no concrete type for its items: null reaches data, with an error.
     assert result["data"] is None
     assert result["errors"]
+
+
+def test_entity_interface_implementations_must_be_in_its_subgraph_with_its_key() -> None:
+    owner = FED2 + (
+        'interface Media @key(fields: "id") { id: ID! }\n'
+        'type Book implements Media @key(fields: "id") { id: ID! }\n'
+        "type Movie implements Media { id: ID! }\n"
+        "type Query { media: [Media!]! }"
+    )
+    other = FED2 + (
+        'interface Media { id: ID! }\ntype Podcast implements Media @key(fields: "id") '
+        "{ id: ID! }\ntype Query { podcasts: [Podcast!]! }"
+    )
+    with pytest.raises(CompositionError) as caught:
+        compose(
+            [
+                parse_subgraph("media", "http://media/graphql", owner),
+                parse_subgraph("podcasts", "http://podcasts/graphql", other),
+            ]
+        )
+    messages = " ".join(caught.value.messages)
+    # Apollo's wording (its composition reports the same two problems).
+    assert (
+        '[media] Key @key(fields: "id") on interface type "Media" is missing on implementation '
+        'type "Movie".'
+    ) in messages
+    assert (
+        'Subgraph "media" should define type "Podcast" (and have it implement "Media").'
+    ) in messages
