@@ -21,7 +21,7 @@ from router.supergraph.loader import load_supergraph
 from router.supergraph.source import SubgraphConfig, compose_from_config
 from router.supergraph.subgraph import parse_subgraph
 from tests.router.subgraphs.apps import SECRET, RecordingApp, transports
-from tests.router.subgraphs.media_apps import make_media_apps, media_url
+from tests.router.subgraphs.media_apps import MEDIA_SCHEMAS, make_media_apps, media_url
 
 FIXTURE = Path(__file__).parent / "fixtures" / "planner" / "media.supergraph.graphql"
 FED2 = (
@@ -152,6 +152,38 @@ def test_conflicting_selections_under_one_key_are_a_planning_error() -> None:
             "{ __typename } } } }",
             None,
         )
+
+
+def test_a_non_resolvable_interface_object_reference_resolves_through_the_owner() -> None:
+    services = [parse_subgraph(name, media_url(name), _sdl(name)) for name in ("media", "ratings")]
+    services.append(
+        parse_subgraph(
+            "shelf",
+            "http://shelf.test/graphql",
+            FED2 + 'type Media @key(fields: "id", resolvable: false) @interfaceObject { id: ID! }\n'
+            "type Shelf { name: String! items: [Media!]! }\ntype Query { shelves: [Shelf!]! }",
+        )
+    )
+    planner = Planner(load_supergraph(compose(services)))
+    _, plan = planner.plan(
+        "{ shelves { items { title ... on Book { author } averageRating } } }", None
+    )
+    [root] = plan.fetches
+    assert root.operation == "query { shelves { __typename items { __typename id } } }"
+    [owner] = root.children
+    assert (owner.graph, owner.path) == ("media", ("shelves", "items"))
+    assert owner.requirements.keys() == {"Media"}
+    [ratings] = owner.children
+    assert ratings.graph == "ratings"
+    assert ratings.type_conditions == {"Book": "Media", "Movie": "Media"}
+    assert "... on Media { __typename averageRating }" in ratings.operation
+
+
+def _sdl(name: str) -> str:
+    result = MEDIA_SCHEMAS[name].execute_sync("{ _service { sdl } }")
+    assert result.data is not None
+    sdl: str = result.data["_service"]["sdl"]
+    return sdl
 
 
 # Execution ------------------------------------------------------------------------------------
