@@ -280,12 +280,13 @@ class PlanBuilder:
                 else:
                     rest.setdefault(type_name, []).append(selected)
         items = self._plan_object(graph, interface, here, path, node, provided)
-        lists = list(selections.values())
-        if not rest and all(_same_fields(fields, lists[0]) for fields in lists):
+        client_fields = f.merged_from or [f]
+        if not rest and all(_uniform(c.selections or {}) for c in client_fields):
             # Read by the projection for objects whose __typename is the interface's name.
-            for client_field in f.merged_from or [f]:
+            for client_field in client_fields:
                 assert client_field.selections is not None
-                client_field.selections[interface.name] = here
+                lists = list(client_field.selections.values())
+                client_field.selections[interface.name] = lists[0] if lists else []
             return items
         owner, key = self._interface_owner(interface, graph, provided)
         key_fields = self.normalizer.fields(self._composite(interface), [parse_field_set(key)])
@@ -586,6 +587,12 @@ def _merge_nfields(fields: list[NField], f: NField, type_name: str) -> list[NFie
         combined.merged_from = [*(existing.merged_from or [existing]), *(f.merged_from or [f])]
         return [*fields[:index], combined, *fields[index + 1 :]]
     return [*fields, f]
+
+
+def _uniform(selections: dict[str, list[NField]]) -> bool:
+    """Whether every possible type of an abstract field selects the same fields."""
+    lists = list(selections.values())
+    return all(_same_fields(fields, lists[0]) for fields in lists)
 
 
 def _same_fields(first: list[NField], second: list[NField]) -> bool:

@@ -55,6 +55,8 @@ MEDIA_QUERIES = [
     '{ media(id: "b1") { ...M alike: similar { __typename ...M similar { id averageRating } } } }'
     " fragment M on Media { id title ... on Book { pages } }",
     '{ media(id: "nope") { id averageRating } }',
+    "{ topRated(first: 2) { id ... on Book { similar { id } } "
+    "... on Movie { similar { averageRating } } } }",
 ]
 # @apollo/gateway 2.11 answers {"upc": "p1"} here: the alias collides with the key field it
 # adds for the entity fetch. A single GraphQL server (and our router) answer "Table".

@@ -300,6 +300,30 @@ async def test_a_fragment_on_one_implementation_of_an_interface_object(
     assert "... on Media { __typename }" in call["query"]
 
 
+async def test_implementations_selecting_one_field_differently_get_their_own_selection(
+    media_gateway: Gateway, media_apps: dict[str, RecordingApp]
+) -> None:
+    query = (
+        "{ topRated(first: 2) { id ... on Book { similar { id } } "
+        "... on Movie { similar { averageRating } } } }"
+    )
+    result = await media_gateway.execute(query)
+    assert result == {
+        "data": {
+            "topRated": [
+                {"id": "b1", "similar": [{"id": "m1"}, {"id": "b2"}]},
+                {"id": "m1", "similar": [{"averageRating": None}]},
+            ]
+        }
+    }
+    # One ratings fetch for both shapes; the top level needs the concrete types, the
+    # similar items (each shape the same for books and movies) do not.
+    assert len(media_apps["ratings"].requests) == 1
+    assert _representations(media_apps["media"]) == [
+        [{"__typename": "Media", "id": "b1"}, {"__typename": "Media", "id": "m1"}]
+    ]
+
+
 async def test_a_concrete_entity_reaches_the_interface_object_as_the_interface(
     media_gateway: Gateway, media_apps: dict[str, RecordingApp]
 ) -> None:
