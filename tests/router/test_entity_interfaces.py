@@ -396,6 +396,15 @@ async def test_the_client_never_sees_the_interface_name_as_typename(
         assert _typenames(result["data"]), query
 
 
+async def test_an_unplannable_selection_is_a_clear_error(media_gateway: Gateway) -> None:
+    result = await media_gateway.execute(
+        "{ topRated { ... on Book { r: ratings { stars } } "
+        "... on Movie { r: similar { __typename } } } }"
+    )
+    assert "data" not in result
+    assert result["errors"][0]["extensions"] == {"code": "QUERY_PLANNING_FAILED"}
+
+
 async def test_an_unknown_entity_is_null(media_gateway: Gateway) -> None:
     result = await media_gateway.execute('{ media(id: "nope") { id averageRating } }')
     assert result == {"data": {"media": None}}
