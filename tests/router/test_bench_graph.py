@@ -17,10 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import OperationDefinitionNode, parse
 from strawberry.asgi import GraphQL
 
 from bench.router.shop import DEEP_QUERY, PRODUCTS, SHOP_SUBGRAPHS, shop_schema
+from router.edge.limits import make_limit_check
 from router.gateway import Gateway
+from router.serve import MAX_COST_ENV, limits_from_env
 from router.supergraph.loader import load_supergraph
 from router.supergraph.source import SubgraphConfig, compose_from_config
 from tests.router.subgraphs.apps import SECRET, RecordingApp
@@ -99,3 +102,17 @@ def test_expected_data_follows_the_subgraph_tables() -> None:
         name, price, weight = PRODUCTS[item["upc"]]
         assert (item["name"], item["price"], item["weight"]) == (name, price, weight)
         assert item["shippingEstimate"] == (0 if price > 1000 else weight // 2)
+
+
+def test_deep_query_needs_a_higher_cost_limit_than_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """~108k by our estimate (lists as 10): refused by default, served with ROUTER_MAX_COST."""
+    schema = load_supergraph((FIXTURES / "shop.apollo.supergraph.graphql").read_text()).api_schema
+    document = parse(DEEP_QUERY)
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    monkeypatch.delenv(MAX_COST_ENV, raising=False)
+    errors = make_limit_check(schema, limits_from_env())(document, operation)
+    assert [e.extensions for e in errors] == [{"code": "COST_LIMIT_EXCEEDED"}]
+    monkeypatch.setenv(MAX_COST_ENV, "1000000")
+    assert make_limit_check(schema, limits_from_env())(document, operation) == []
