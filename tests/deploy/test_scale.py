@@ -39,6 +39,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from router.edge.ratelimit import RateLimits
 from router.supergraph.source import compose_from_config, read_supergraph_config
 from shared.config import Settings
 from shared.graphql.context import Resources
@@ -62,7 +63,7 @@ from tests.harness import Platform, RunningProcess, write_supergraph_config
 
 PROFILE = Profile.current()
 LOGIN_MAX_FAILURES = 5
-SENSITIVE_LIMIT = 10  # the router's per-address limit on the credential routes, per minute
+SENSITIVE_LIMIT = RateLimits().sensitive  # the router's per-address limit on credential routes
 READMIT_SECONDS = 15.0  # bound on waiting for nginx to send to a restarted replica again
 START_TIMEOUT_SECONDS = 120.0  # a start is seconds of CPU: long on a busy two-core machine
 REPORT: dict[str, Any] = {"profile": PROFILE.name}
