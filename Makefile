@@ -16,7 +16,7 @@ test: install
 	$(UV) run --frozen pytest
 
 fuzz: install
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(UV) run --frozen pytest tests/fuzz
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(UV) run --frozen pytest tests/fuzz -s
 
 scale-test: install
 	SCALE_FULL=1 $(UV) run --frozen pytest tests/deploy/test_scale.py -s

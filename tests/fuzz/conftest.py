@@ -65,7 +65,16 @@ def run_schemathesis(location: str, base_url: str, headers: dict[str, str]) -> s
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
+    print(f"{location}: {summary(output)}")  # the counts `pytest -s` shows (e.g. `make fuzz`)
     return output
+
+
+def summary(output: str) -> str:
+    """'N generated, N passed … in Ns' from schemathesis's closing lines."""
+    lines = [line.strip() for line in output.splitlines()]
+    counts = next((lines[i + 1] for i, line in enumerate(lines) if line == "Test cases:"), "")
+    closing = next((line.strip("= ") for line in reversed(lines) if line.startswith("===")), "")
+    return f"{counts} ({closing})"
 
 
 @pytest.fixture(scope="session")
