@@ -21,6 +21,7 @@ SUPERGRAPH_ENV = "ROUTER_SUPERGRAPH"
 INBOUND_DEDUP_ENV = "ROUTER_INBOUND_DEDUP"
 SUBGRAPH_DEDUP_ENV = "ROUTER_SUBGRAPH_DEDUP"
 MAX_COST_ENV = "ROUTER_MAX_COST"
+WORKER_PING_TIMEOUT_SECONDS = 30
 SERVER_OPTIONS = {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
 
 
@@ -89,6 +90,9 @@ def run_router(
             access_log=False,
             timeout_graceful_shutdown=graceful_timeout,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            # The supervisor kills a worker that misses a ping for this long; a worker still
+            # importing on a busy machine would miss uvicorn's default 5 s and be restarted.
+            timeout_worker_healthcheck=WORKER_PING_TIMEOUT_SECONDS,
             **SERVER_OPTIONS,  # type: ignore[arg-type]
         )
         return
