@@ -8,6 +8,11 @@ UV := $(PYTHON) -m uv
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --quiet
+	@# Bytecode for the dependencies and our packages, written once (PYTHONDONTWRITEBYTECODE
+	@# would otherwise make every process compile ~2,000 modules again); fresh .pyc are skipped.
+	@$(UV) run --frozen --no-sync python -m compileall -q -j 0 \
+	  "$$($(UV) run --frozen --no-sync python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+	  mfe shared router subgraphs > /dev/null
 
 up: install
 	$(UV) run --frozen mfe up
