@@ -182,6 +182,7 @@ def test_nginx_config_shape() -> None:
             assert f"server {service}:{port} " in inner
         assert f"listen {port};" in inner
     assert "error_page 502 503 504 = @unavailable;" in inner  # a JSON 503, never nginx's HTML
+    assert "keepalive_timeout 0;" in inner  # a reload never closes a router's idle connection
     supergraph = yaml.safe_load((ROOT / "deploy" / "supergraph.compose.yaml").read_text())
     assert set(supergraph["subgraphs"]) == set(COMPOSE_SUBGRAPHS)
     for name, entry in supergraph["subgraphs"].items():
