@@ -21,6 +21,10 @@ import orjson
 from router.executor.http1 import ConnectionLost, Http1Client
 
 ROUTER_SECRET_HEADER = "X-Router-Secret"
+# Idle connections are dropped before the subgraphs' own keep-alive (5 s,
+# shared.http.server.KEEP_ALIVE_SECONDS) ends, so a request never goes out on a connection the
+# subgraph is closing at that moment (an unretried REST forward would answer 503).
+IDLE_CONNECTION_SECONDS = 2.0
 ANSWER_HEADERS = frozenset({"authorization"})
 
 
@@ -68,7 +72,11 @@ class SubgraphClients:
                 transport=self.transports.get(graph),
                 timeout=self.timeout,
                 headers=headers,
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+                limits=httpx.Limits(
+                    max_connections=200,
+                    max_keepalive_connections=100,
+                    keepalive_expiry=IDLE_CONNECTION_SECONDS,
+                ),
             )
             self._clients[graph] = client
         return client
@@ -83,7 +91,9 @@ class SubgraphClients:
         if session is None or session.closed:
             headers = {ROUTER_SECRET_HEADER: self.secret} if self.secret else {}
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=30),
+                connector=aiohttp.TCPConnector(
+                    limit=200, keepalive_timeout=IDLE_CONNECTION_SECONDS
+                ),
                 timeout=self._aiohttp_timeout,
                 headers=headers,
                 json_serialize=lambda value: orjson.dumps(value).decode(),
