@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
+from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -40,13 +41,22 @@ def domain_of(path: str) -> str | None:
     return parts[1]
 
 
+def upstream_path(request: Request) -> str:
+    """The path as the client sent it, percent-encoding kept: decoded, a control character
+    (``%1F``) makes no valid URL (httpx.InvalidURL, a 500). Routing used the decoded path."""
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.decode("latin-1").split("?", 1)[0]  # some servers keep the query in it
+    return quote(request.url.path)
+
+
 async def forward(
     request: Request, graph: str, clients: SubgraphClients, trusted_proxies: Collection[str]
 ) -> StreamingResponse:
     """Stream the request to ``graph`` and its answer back; raises ``httpx.HTTPError``."""
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
     headers.update(subgraph_headers(request, trusted_proxies))
-    url = clients.base_url(graph) + request.url.path
+    url = clients.base_url(graph) + upstream_path(request)
     if request.url.query:
         url += "?" + request.url.query
     body: AsyncIterator[bytes] | None = None

@@ -317,6 +317,15 @@ async def test_rest_forwarding_json(client: httpx.AsyncClient) -> None:
     assert versioned.json()["data"]["path"] == "/api/v1/products/echo"
 
 
+async def test_rest_forwarding_keeps_the_path_encoded(client: httpx.AsyncClient) -> None:
+    """Found by fuzzing: a control character in a path segment (`%1F`), decoded, made no
+    valid upstream URL (httpx.InvalidURL): a 500 instead of the subgraph's own answer."""
+    response = await client.get("/api/users/a%1Fb%0Db")
+    assert response.status_code == 404  # the subgraph's: no such route
+    echoed = await client.get("/api/users/echo?x=%1F")
+    assert echoed.json()["data"]["query"] == "x=%1F"
+
+
 async def test_rest_forwarding_multipart(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/reviews/echo",
