@@ -43,7 +43,14 @@ from router.gateway import Gateway
 from router.planner.planner import OperationError
 from router.supergraph.source import ComposedSupergraph, load_source
 from shared.config import Settings
-from shared.errors import AppError, NotFound, PayloadTooLarge, RateLimited, ServiceUnavailable
+from shared.errors import (
+    AppError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+)
 from shared.http.body import read_body
 from shared.http.middleware import DrainState
 from shared.http.responses import failure
@@ -265,6 +272,12 @@ async def rest(request: Request) -> Response:
         _check_declared_size(request, state.settings.max_body_bytes)
         rate_headers = await _admit(request, state)
     except AppError as exc:
+        if exc.status == 401:
+            # A stale token is no reason to hide that no route has this method: answer the
+            # 405 the subgraph gives any caller (the combined OpenAPI document says).
+            allowed = await state.openapi.allowed_methods(path)
+            if allowed is not None and request.method not in allowed:
+                return failure(MethodNotAllowed(path, allowed))
         return failure(exc)
     try:
         response = await forward(
@@ -331,6 +344,12 @@ def _timed(kind: str, handler: Callable[[Request], Awaitable[Response]]) -> Any:
         return response
 
     return endpoint
+
+
+async def _not_found(request: Request, _: Exception) -> Response:
+    """No route matched (e.g. a path with a newline, which `{rest:path}` does not match): the
+    JSON error envelope, as for every other refusal, not Starlette's text/plain."""
+    return failure(NotFound("No route matches this path"))
 
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -423,7 +442,12 @@ def create_router_app(
             max_age=600,
         ),
     ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={404: _not_found},
+    )
     if isinstance(supergraph_source, ComposedSupergraph):
         client = (
             redis if redis is not None else (make_redis(settings) if settings.redis_url else None)

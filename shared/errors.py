@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 
@@ -53,6 +54,15 @@ class NotFound(AppError):
     code = "NOT_FOUND"
     status = 404
     default_message = "Not found"
+
+
+class MethodNotAllowed(AppError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+
+    def __init__(self, path: str, allowed: Iterable[str]) -> None:
+        methods = ", ".join(sorted(allowed))
+        super().__init__(f"{path} allows {methods}", headers={"Allow": methods})
 
 
 class Conflict(AppError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -79,16 +80,27 @@ def declared_methods(document: dict[str, Any], path: str) -> frozenset[str] | No
 
 
 class OpenAPIAggregator:
-    """Fetches ``/api/<name>/openapi.json`` from each subgraph, caches the merge briefly."""
+    """Fetches ``/api/<name>/openapi.json`` from each subgraph and merges them. The merge is
+    kept for ``CACHE_SECONDS``; after that the stale one is still served while a single
+    background refresh runs, so no request waits on the subgraphs except the very first."""
 
     def __init__(self, clients: SubgraphClients, graphs: list[str]) -> None:
         self.clients = clients
         self.graphs = graphs
         self._cached: tuple[float, dict[str, Any]] | None = None
+        self._refresh: asyncio.Task[dict[str, Any]] | None = None
 
     async def document(self) -> dict[str, Any]:
-        if self._cached and time.monotonic() - self._cached[0] < CACHE_SECONDS:
+        if self._refresh is None or self._refresh.done():
+            fresh = self._cached and time.monotonic() - self._cached[0] < CACHE_SECONDS
+            if not fresh:
+                self._refresh = asyncio.ensure_future(self._fetch())
+        if self._cached is not None:
             return self._cached[1]
+        assert self._refresh is not None
+        return await asyncio.shield(self._refresh)
+
+    async def _fetch(self) -> dict[str, Any]:
         documents: dict[str, dict[str, Any]] = {}
         for graph in self.graphs:
             url = f"{self.clients.base_url(graph)}/api/{graph}/openapi.json"
@@ -103,7 +115,7 @@ class OpenAPIAggregator:
         return merged
 
     async def allowed_methods(self, path: str) -> frozenset[str] | None:
-        """What :func:`declared_methods` says of `path` in the combined document: the router
-        answers 405 (with ``Allow``) for any other method before authenticating, as each
-        subgraph would, instead of a 401 for a stale token on a method no route has."""
+        """What :func:`declared_methods` says of `path` in the combined document: a request
+        with a bad token for any other method gets the 405 (with ``Allow``) each subgraph
+        would give, instead of a 401 for a method no route has."""
         return declared_methods(await self.document(), path)

@@ -347,6 +347,28 @@ async def test_unknown_api_path_is_404_in_the_envelope(client: httpx.AsyncClient
     assert body["error"]["code"] == "NOT_FOUND"
 
 
+async def test_an_undeclared_method_is_405_before_authentication(
+    client: httpx.AsyncClient,
+) -> None:
+    """Found by fuzzing: a stale token on a method no route has was a 401 at the router where
+    the subgraph answers 405; the combined OpenAPI document says which methods a path has."""
+    response = await client.patch(
+        "/api/users/echo", json={}, headers={"authorization": "Bearer not-a-token"}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, POST, PUT"
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    refused = await client.get("/api/users/echo", headers={"authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401
+
+
+async def test_a_path_no_route_matches_is_a_json_404(client: httpx.AsyncClient) -> None:
+    """A newline in the path matches no route (not even ``/api/{rest:path}``)."""
+    response = await client.get("/api/users/a%0Ab")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
 async def test_combined_openapi_and_docs(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/openapi.json")).json()
     assert {"/api/users/echo", "/api/products/echo", "/api/reviews/echo"} <= set(document["paths"])

@@ -110,7 +110,12 @@ def _rest_app(name: str) -> Starlette:
             {
                 "openapi": "3.1.0",
                 "info": {"title": name, "version": "1"},
-                "paths": {f"/api/{name}/echo": {"get": {"responses": {"200": {}}}}},
+                "paths": {
+                    f"/api/{name}/echo": {
+                        method: {"responses": {"200": {}}}
+                        for method in ("get", "post", "put", "delete")
+                    }
+                },
                 "components": {"schemas": {f"{name.title()}Echo": {"type": "object"}}},
             }
         )
