@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 
@@ -22,6 +23,10 @@ INBOUND_DEDUP_ENV = "ROUTER_INBOUND_DEDUP"
 SUBGRAPH_DEDUP_ENV = "ROUTER_SUBGRAPH_DEDUP"
 MAX_COST_ENV = "ROUTER_MAX_COST"
 WORKER_PING_TIMEOUT_SECONDS = 30
+# A federated request allocates thousands of short-lived dicts and lists; CPython's default
+# gen-0 threshold (700) runs the cyclic collector many times per request. This one measured
+# +27 % req/s (bench/router, query (a), no dedup: 1214 vs 953, median of 4) at the same RSS.
+GC_THRESHOLDS = (100_000, 50, 100)
 SERVER_OPTIONS = {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
 
 
@@ -45,9 +50,10 @@ def app_from_env() -> Starlette:
     """The router app from the environment: settings as usual, the supergraph path from
     ``ROUTER_SUPERGRAPH``, inbound deduplication from ``ROUTER_INBOUND_DEDUP`` and subgraph
     fetch deduplication from ``ROUTER_SUBGRAPH_DEDUP`` (both on unless ``0``), the query cost
-    limit from ``ROUTER_MAX_COST`` (default 5000). The uvicorn
+    limit from ``ROUTER_MAX_COST`` (default 5000); the process's GC thresholds. The uvicorn
     factory each ``--workers`` process calls (``router.serve:app_from_env``)."""
     source = os.environ.get(SUPERGRAPH_ENV) or DEFAULT_SUPERGRAPH_CONFIG
+    gc.set_threshold(*GC_THRESHOLDS)
     return create_router_app(
         get_settings(),
         source,
