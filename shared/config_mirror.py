@@ -8,5 +8,5 @@ module stays free of database imports so the router's start-up does not pay for 
 
 from __future__ import annotations
 
-MIRROR_KEY = "config:current"
+MIRROR_KEY = "config:{settings}:current"  # one hash slot with the cache (Redis Cluster)
 RATE_LIMIT_PER_MINUTE = "rate_limit.requests_per_minute"

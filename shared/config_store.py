@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_TTL_SECONDS = 10
 CENT = Decimal("0.01")
-CACHE_KEY = "config:stored"
+CACHE_KEY = "config:{settings}:stored"  # same hash slot as the mirror (one MULTI)
 _READ_ALL = text("SELECT key, value FROM admin.system_config")
 
 AUTH_MAX_FAILED_LOGINS = "auth.max_failed_logins"
