@@ -23,10 +23,59 @@ SWAGGER_HTML = """<!doctype html>
 <script>SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#swagger"});</script>
 </body></html>"""
 
+# The router rate-limits every route it forwards (router.edge.ratelimit): any operation can be
+# answered 429, always with Retry-After; the router's own 429 also with the RateLimit-* headers.
+_COUNT = {"type": "integer", "minimum": 0}
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "RateLimit-Limit": {"description": "Requests allowed per window", "schema": _COUNT},
+    "RateLimit-Remaining": {"description": "Requests left in the window", "schema": _COUNT},
+    "RateLimit-Reset": {
+        "description": "Seconds until the window frees a request",
+        "schema": _COUNT,
+    },
+}
+RATE_LIMITED_RESPONSE: dict[str, Any] = {
+    "description": "Too many requests (RATE_LIMITED)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["success", "error"],
+                "properties": {
+                    "success": {"const": False},
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"const": "RATE_LIMITED"},
+                            "message": {"type": "string"},
+                            "details": {},
+                        },
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+def _document_rate_limit(operation: dict[str, Any]) -> None:
+    """Declare the router's 429 (with its headers) on `operation`, whatever the subgraph said."""
+    responses = operation.setdefault("responses", {})
+    rate_limited = dict(responses.get("429") or RATE_LIMITED_RESPONSE)
+    rate_limited["headers"] = {**(rate_limited.get("headers") or {}), **RATE_LIMIT_HEADERS}
+    responses["429"] = rate_limited
+
 
 def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Merge per-subgraph documents: paths side by side, component names kept (first wins,
-    a clash is logged), each operation tagged with its subgraph when it has no tag."""
+    a clash is logged), each operation tagged with its subgraph when it has no tag and
+    declaring the router's 429 (:data:`RATE_LIMIT_HEADERS`)."""
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "API", "version": "1.0.0"},
@@ -38,6 +87,7 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
             for operation in item.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation.setdefault("tags", [name])
+                    _document_rate_limit(operation)
             merged["paths"].setdefault(path, {}).update(item)
         for section, entries in (document.get("components") or {}).items():
             target = merged["components"].setdefault(section, {})
