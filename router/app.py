@@ -23,18 +23,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from router.edge.auth import authenticate
 from router.edge.forwarding import request_client_ip, subgraph_headers
 from router.edge.graphiql import ASSET_PATH, GRAPHIQL_HTML, graphiql_asset, wants_html
-from router.edge.headers import GRAPHIQL_CSP, UI_CSP, EdgeHeadersMiddleware
+from router.edge.headers import GRAPHIQL_CSP, EdgeHeadersMiddleware
 from router.edge.inflight import InflightRequests, request_key
 from router.edge.limits import GraphQLLimits, make_limit_check
 from router.edge.metrics import RouterMetrics
-from router.edge.openapi import SWAGGER_HTML, OpenAPIAggregator
+from router.edge.openapi import OpenAPIAggregator
 from router.edge.ratelimit import RateLimiter, RateLimits
 from router.edge.redis_guard import RedisGuard
 from router.edge.rest import domain_of, forward
@@ -54,6 +54,7 @@ from shared.errors import (
 from shared.http.body import read_body
 from shared.http.middleware import DrainState
 from shared.http.responses import failure
+from shared.http.swagger import swagger_asset, swagger_page
 from shared.redis_client import make_redis
 
 log = logging.getLogger("router")
@@ -263,8 +264,10 @@ async def rest(request: Request) -> Response:
     path = request.url.path
     if path in ("/api/openapi.json", "/api/v1/openapi.json"):
         return _json(await state.openapi.document())
-    if path in ("/api/docs", "/api/docs/"):
-        return HTMLResponse(SWAGGER_HTML, headers={"content-security-policy": UI_CSP})
+    if path == "/api/docs":
+        return swagger_page("API docs")
+    if path == "/api/docs/":  # the page's relative URLs need the one without the slash
+        return RedirectResponse("../docs", status_code=308)
     domain = domain_of(path)
     if domain is None or domain not in state.gateway.clients.urls:
         return failure(NotFound(f"No API route matches {request.method} {path}"))
@@ -420,6 +423,7 @@ def create_router_app(
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        Route("/api/docs/{name}", swagger_asset, methods=["GET"]),
         Route("/api/{rest:path}", _timed("rest", rest), methods=ALL_METHODS),
     ]
     if not settings.is_production:  # GraphiQL's own assets, like its page, only off production

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -30,11 +30,12 @@ from shared.graphql.context import RequestContext, Resources
 from shared.http.client_ip import client_ip
 from shared.http.middleware import DrainState, SubgraphEdgeMiddleware
 from shared.http.responses import JSONResponse, failure
+from shared.http.swagger import swagger_asset, swagger_page
 from shared.logs import request_id_var
 from shared.observability import setup_observability
 from shared.resources import open_resources
 from shared.rest.adapter import rest_routes
-from shared.rest.openapi import SWAGGER_UI, openapi_document
+from shared.rest.openapi import openapi_document
 from shared.rest.routes import RestRoute
 
 logger = logging.getLogger(__name__)
@@ -123,9 +124,7 @@ def create_subgraph_app(
         return JSONResponse(document)
 
     async def docs(_: Request) -> Response:
-        return HTMLResponse(
-            SWAGGER_UI.format(title=f"{name} API", spec_url=f"/api/{name}/openapi.json")
-        )
+        return swagger_page(f"{name} API")
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "service": name})
@@ -189,6 +188,7 @@ def create_subgraph_app(
             Route("/metrics", metrics),
             Route(f"/api/{name}/openapi.json", openapi),
             Route(f"/api/{name}/docs", docs),
+            Route(f"/api/{name}/docs/{{name}}", swagger_asset),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *extra_routes,

@@ -17,14 +17,7 @@ GRAPHIQL_CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-# Swagger UI (router/edge/openapi.py) still loads from jsDelivr with an inline bootstrap.
-UI_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://cdn.jsdelivr.net; "
-    "font-src 'self' data: https://cdn.jsdelivr.net; "
-    "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'"
-)
+# Swagger UI's pages (/api/docs, /api/<name>/docs) send shared.http.swagger.SWAGGER_CSP.
 
 
 def _valid_request_id(value: str | None) -> bool:

@@ -1,4 +1,5 @@
-"""One OpenAPI document for every subgraph's REST routes, and Swagger UI to browse it."""
+"""One OpenAPI document for every subgraph's REST routes (Swagger UI, to browse it, is
+``shared.http.swagger``)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,6 @@ from router.executor.clients import SubgraphClients
 log = logging.getLogger("router.edge.openapi")
 CACHE_SECONDS = 30.0
 
-SWAGGER_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>API docs</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head><body><div id="swagger"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/api/openapi.json", dom_id: "#swagger"});</script>
-</body></html>"""
 
 # The router rate-limits every route it forwards (router.edge.ratelimit): any operation can be
 # answered 429, always with Retry-After; the router's own 429 also with the RateLimit-* headers.

@@ -289,12 +289,3 @@ def openapi_document(title: str, prefix: str, routes: list[CompiledRoute]) -> di
             "schemas": {"Error": ERROR_ENVELOPE, **defs},
         },
     }
-
-
-SWAGGER_UI = """<!doctype html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({{url: "{spec_url}", dom_id: "#swagger-ui"}});</script>
-</body></html>"""

@@ -374,7 +374,67 @@ async def test_combined_openapi_and_docs(client: httpx.AsyncClient) -> None:
     assert {"/api/users/echo", "/api/products/echo", "/api/reviews/echo"} <= set(document["paths"])
     assert "UsersEcho" in document["components"]["schemas"]
     docs = await client.get("/api/docs")
-    assert "swagger-ui" in docs.text
+    assert 'id="swagger-ui" data-url="openapi.json"' in docs.text
+
+
+async def test_swagger_ui_is_served_by_the_router(client: httpx.AsyncClient) -> None:
+    """The docs page loads only the router's own files (relative URLs under ``/api/docs/``),
+    with no inline script and a CSP that allows no other origin."""
+    page = await client.get("/api/docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    csp = dict(d.split(" ", 1) for d in page.headers["content-security-policy"].split("; "))
+    assert csp["script-src"] == "'self'"
+    assert csp["style-src"] == "'self'"
+    assert csp["connect-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert "http" not in page.headers["content-security-policy"]
+    assert "<script>" not in page.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources[0] == "data:,"
+    assets = sources[1:]
+    assert len(assets) == 4
+    assert any(
+        re.fullmatch(r"docs/swagger-ui-bundle-5\.\d+\.\d+\.[0-9a-f]{12}\.js", a) for a in assets
+    )
+    assert any(re.fullmatch(r"docs/swagger-ui-5\.\d+\.\d+\.[0-9a-f]{12}\.css", a) for a in assets)
+    for asset in assets:
+        response = await client.get("/api/" + asset)
+        assert response.status_code == 200
+        kind = "javascript" if asset.endswith(".js") else "css"
+        assert response.headers["content-type"] == f"text/{kind}; charset=utf-8"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["content-encoding"] == "gzip"
+        assert hashlib.sha256(response.content).hexdigest()[:12] == asset.rsplit(".", 2)[1]
+    init = next(a for a in assets if a.startswith("docs/swagger-init."))
+    script = await client.get("/api/" + init, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in script.headers
+    assert "validatorUrl: null" in script.text
+    missing = await client.get("/api/docs/swagger-init.000000000000.js")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "NOT_FOUND"
+    slash = await client.get("/api/docs/")
+    assert slash.status_code == 308
+    assert slash.headers["location"] == "../docs"
+
+
+async def test_a_subgraphs_swagger_ui_works_through_the_router(client: httpx.AsyncClient) -> None:
+    """A subgraph's docs page (``/api/<name>/docs``) names its assets ``docs/<name>``: through
+    the router they are forwarded to the subgraph like any of its paths, gzip bytes untouched."""
+    page = await client.get("/api/users/docs")
+    assert page.status_code == 200
+    assert "<title>users API</title>" in page.text
+    assert page.headers["content-security-policy"].startswith(
+        "default-src 'none'; script-src 'self';"
+    )
+    assets = re.findall(r'(?:src|href)="(docs/[^"]+)"', page.text)
+    assert len(assets) == 4
+    for asset in assets:
+        response = await client.get("/api/users/" + asset)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["content-encoding"] == "gzip"
+        assert hashlib.sha256(response.content).hexdigest()[:12] == asset.rsplit(".", 2)[1]
 
 
 async def test_health_ready_metrics(client: httpx.AsyncClient) -> None:

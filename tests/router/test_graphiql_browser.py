@@ -3,7 +3,11 @@ npm (``tests/router/node/graphiql.mjs``, never a browser download), opens the ro
 ``/graphql``, types a federated query and a header, runs it and must show the result, with every
 request going to the router only, and no CSP violation or console error. The router runs as a
 real process against the test subgraphs, started from a ``supergraph.yaml`` (as ``mfe up`` does)
-and from a supergraph SDL file (as ``mfe router --supergraph FILE`` does)."""
+and from a supergraph SDL file (as ``mfe router --supergraph FILE`` does).
+
+Swagger UI likewise (``tests/router/node/swagger.mjs``): the router's ``/api/docs`` and a
+subgraph's ``/api/<name>/docs`` through the router list the operations and run one, every
+request to the router only, no CSP violation."""
 
 from __future__ import annotations
 
@@ -94,11 +98,10 @@ def graphiql_url(
         yield f"http://127.0.0.1:{port}/graphql"
 
 
-def _drive_graphiql(url: str) -> dict[str, Any]:
+def _drive(script: str, *args: str) -> dict[str, Any]:
     ensure_node_modules()
-    headers = json.dumps({"x-request-id": REQUEST_ID})
     completed = subprocess.run(  # noqa: S603 - fixed argv built here
-        ["node", "graphiql.mjs", url, QUERY, headers, "Lamp"],  # noqa: S607
+        ["node", script, *args],  # noqa: S607
         cwd=NODE_DIR,
         env={**os.environ, "CHROMIUM": CHROMIUM},
         capture_output=True,
@@ -110,6 +113,10 @@ def _drive_graphiql(url: str) -> dict[str, Any]:
     report: dict[str, Any] = json.loads(completed.stdout)
     assert "failure" not in report, (report["failure"], report, completed.stderr)
     return report
+
+
+def _drive_graphiql(url: str) -> dict[str, Any]:
+    return _drive("graphiql.mjs", url, QUERY, json.dumps({"x-request-id": REQUEST_ID}), "Lamp")
 
 
 def test_graphiql_runs_a_federated_query_in_chromium(graphiql_url: str) -> None:
@@ -139,3 +146,33 @@ def test_graphiql_runs_a_federated_query_in_chromium(graphiql_url: str) -> None:
     assert posts, report["requests"]
     assert all(urlsplit(r["url"]).path == router.path for r in posts)
     assert posts[-1]["headers"]["x-request-id"] == REQUEST_ID
+
+
+@pytest.mark.parametrize("docs", ["/api/docs", "/api/users/docs"])
+def test_swagger_ui_lists_and_runs_operations_in_chromium(graphiql_url: str, docs: str) -> None:
+    """The router's combined docs and a subgraph's own docs (forwarded by the router): Swagger
+    UI from the vendored files only, under a CSP that allows no other origin."""
+    router = urlsplit(graphiql_url)
+    report = _drive("swagger.mjs", f"{router.scheme}://{router.netloc}{docs}", "/api/users/echo")
+
+    assert report["status"] == 200
+    csp = {d.split()[0]: d.split()[1:] for d in report["csp"].split("; ")}
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]  # no inline style either
+    assert csp["connect-src"] == ["'self'"]
+    assert "http" not in report["csp"]
+    assert "/api/users/echo" in report["paths"]
+    if docs == "/api/docs":  # the combined document
+        assert {"/api/products/echo", "/api/reviews/echo"} <= set(report["paths"])
+    assert report["executedStatus"] == "200"
+    elsewhere = [
+        r["url"]
+        for r in report["requests"]
+        if urlsplit(r["url"]).scheme != "data" and urlsplit(r["url"]).netloc != router.netloc
+    ]
+    assert elsewhere == []
+    assets = [r["url"] for r in report["requests"] if f"{docs}/" in r["url"]]
+    assert len(assets) == 4, assets
+    assert report["cspViolations"] == []
+    assert report["consoleErrors"] == []
+    assert report["pageErrors"] == []

@@ -9,12 +9,13 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from shared.http.swagger import swagger_asset, swagger_page
 from tests.router.subgraphs import products, reviews, users
 
 SCHEMAS: dict[str, Schema] = {
@@ -123,10 +124,15 @@ def _rest_app(name: str) -> Starlette:
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def docs(_: Request) -> Response:
+        return swagger_page(f"{name} API")  # as shared.app's subgraphs do
+
     return Starlette(
         routes=[
             Route("/health", health),
             Route(f"/api/{name}/openapi.json", openapi),
+            Route(f"/api/{name}/docs", docs),
+            Route(f"/api/{name}/docs/{{name}}", swagger_asset),
             Route(f"/api/{name}/echo", echo, methods=["GET", "POST", "PUT", "DELETE"]),
             Route(f"/api/v1/{name}/echo", echo, methods=["GET", "POST", "PUT", "DELETE"]),
             Route("/graphql", GraphQL(SCHEMAS[name]), methods=["GET", "POST"]),
