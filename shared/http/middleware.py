@@ -78,6 +78,13 @@ class SubgraphEdgeMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            # `/api/auth/me/` is `/api/auth/me`, as the seed's Express routes it; no redirect,
+            # which would tell the client this subgraph's internal address.
+            raw_path = scope.get("raw_path") or path.encode()
+            stripped = path.rstrip("/") or "/"
+            scope = {**scope, "path": stripped, "raw_path": raw_path.rstrip(b"/") or b"/"}
         incoming = _header(scope, REQUEST_ID_HEADER.encode())
         request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)

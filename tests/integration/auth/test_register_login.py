@@ -184,3 +184,15 @@ async def test_aliased_login_attempts_do_not_multiply_tries(
         codes.extend(error["extensions"]["code"] for error in body["errors"])
     assert codes[-1] == "RATE_LIMITED"
     assert codes.count("INVALID_CREDENTIALS") <= 5
+
+
+async def test_a_trailing_slash_is_the_same_route_without_a_redirect(
+    register: Callable[..., Any], api: ApiClient
+) -> None:
+    """As the seed's Express routes it; a redirect would name the subgraph's own address."""
+    session = await register()
+    me = await api.http.get("/api/auth/me/", headers=api.auth(session["accessToken"]))
+    assert me.status_code == 200 and me.json()["data"]["email"] == session["user"]["email"]
+    unknown = await api.http.get("/api/auth/nowhere/")
+    assert unknown.status_code == 404 and "location" not in unknown.headers
+    assert (await api.http.get("/health/")).json()["status"] == "ok"
