@@ -2,11 +2,14 @@
 
 1. Strategies for the GraphQL scalars schemathesis does not know (Decimal, JSON, Upload).
 
-2. How a GraphQL answer is judged. Schemathesis trusts servers that label their errors, but
-   knows only Apollo's and graphql-java's labels: any other error raised in a resolver counts
-   as a server error (ST113). Every error of this platform carries its HTTP-equivalent status
-   (`extensions.status`; the router's own refusals answer with it as the HTTP status), so a
-   GraphQL answer is judged exactly as the same answer over REST is:
+2. How a GraphQL answer is judged. Schemathesis (4.32.5, `specs/graphql/validation.py`
+   `is_client_error`) trusts servers that label their errors, but knows only Apollo's
+   (`extensions.code`: BAD_USER_INPUT, BAD_REQUEST, ...) and graphql-java's
+   (`extensions.classification`) labels; any other error with a `path` (i.e. raised in a
+   resolver: our VALIDATION_ERROR, FORBIDDEN, NOT_FOUND, CONFLICT, ...) counts as a server
+   error (ST113), even a refused e-mail. Every error of this platform carries its
+   HTTP-equivalent status (`extensions.status`; the router's own refusals answer with it as
+   the HTTP status), so a GraphQL answer is judged exactly as the same answer over REST is:
    - an error labelled 5xx, or not labelled at all, is a server error (`not_a_server_error`);
    - a schema-valid query refused with a 4xx is a rejection of positive data unless that
      status is in the operation's `positive_data_acceptance.expected-statuses` (schemathesis's
