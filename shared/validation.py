@@ -31,11 +31,11 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _document_no_nul(schema: Any) -> None:
+def document_no_nul(schema: Any) -> None:
     """Add the NO_NUL pattern to every free-text string of a JSON schema (in place)."""
     if isinstance(schema, list):
         for item in schema:
-            _document_no_nul(item)
+            document_no_nul(item)
         return
     if not isinstance(schema, dict):
         return
@@ -47,7 +47,7 @@ def _document_no_nul(schema: Any) -> None:
             schema["pattern"] = NO_NUL
     for key, value in schema.items():
         if key not in ("enum", "const", "default", "examples"):
-            _document_no_nul(value)
+            document_no_nul(value)
 
 
 class CommandModel(BaseModel):
@@ -72,7 +72,7 @@ class CommandModel(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         schema = super().model_json_schema(*args, **kwargs)
-        _document_no_nul(schema)
+        document_no_nul(schema)
         return schema
 
 

@@ -3,6 +3,7 @@ and the GraphQL types they run (request bodies from input types, responses from 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from graphql import (
@@ -23,7 +24,7 @@ from graphql import (
 from pydantic import BaseModel
 
 from shared.rest.operation import CompiledRoute
-from shared.validation import command_of
+from shared.validation import command_of, document_no_nul
 
 COMPONENT_REF = "#/components/schemas/{model}"
 
@@ -197,7 +198,10 @@ def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> di
         taken = {*route.path_params, route.body_arg, route.upload_arg, *route.headers.values()}
         query_fields = {name: arg.type for name, arg in args.items() if name not in taken}
     for name, type_ in query_fields.items():
-        schema = documented.get(name) or input_schema(type_, defs)
+        schema = documented.get(name)
+        if not schema:  # a GraphQL argument's own schema: text without NUL, as every command
+            schema = copy.deepcopy(input_schema(type_, defs))
+            document_no_nul(schema)
         if is_list_type(type_.of_type if is_non_null_type(type_) else type_):
             schema = {"type": "string", "description": "comma-separated list"}
         parameters.append(
@@ -209,7 +213,7 @@ def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> di
                 "name": header,
                 "in": "header",
                 "required": is_non_null_type(args[argument].type),
-                "schema": {"type": "string", "maxLength": 255},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"},
             }
         )
     data_schema = output_schema(compiled.output_type, _root_selection(compiled))

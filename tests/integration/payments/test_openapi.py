@@ -39,3 +39,19 @@ async def test_openapi_documents_every_payments_route(api: ApiClient) -> None:
     assert update["schema"]["minProperties"] == 1
     docs = await api.http.get("/api/payments/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
+
+
+async def test_the_documented_parameters_are_what_the_service_accepts(api: ApiClient) -> None:
+    """Found by fuzzing: the service refuses a NUL in `cursor` and an empty or blank
+    Idempotency-Key (400), so the document must not call them valid."""
+    paths = (await api.http.get("/api/payments/openapi.json")).json()["paths"]
+    for path in ("/api/payments", "/api/payments/history"):
+        (cursor,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == "cursor"]
+        (text,) = [s for s in cursor["schema"]["anyOf"] if s["type"] == "string"]
+        assert text["pattern"] == "^[^\\u0000]*$"
+    (key,) = [p for p in paths["/api/payments"]["post"]["parameters"] if p["in"] == "header"]
+    assert key["schema"] == {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"}
+    blank = await api.http.post(
+        "/api/payments", json={"type": "payment", "amount": 1}, headers={"Idempotency-Key": " "}
+    )
+    assert blank.status_code in (400, 401)
