@@ -3,7 +3,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: up test install lint typecheck fmt fuzz scale-test bench audit
+.PHONY: up test install lint typecheck fmt fuzz scale-test bench bench-platform audit
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -40,6 +40,13 @@ fmt: install
 # The router benchmark (our router vs @apollo/gateway vs Hive Gateway; about five minutes).
 bench: install
 	$(UV) run --frozen python -m bench.router.bench
+
+# The platform's hot routes against the PostgreSQL under them (pgbench on the same page), each
+# straight to its subgraph and through the router (`bench/platform/`; ~5 minutes, twice that
+# with BASE). BASE=<rev> measures that commit too, interleaved, in the same run; BENCH_ARGS
+# passes more options (e.g. BENCH_ARGS="--seconds 5 --only payments").
+bench-platform: install
+	$(UV) run --frozen python -m bench.platform.bench $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)
 
 # Known vulnerabilities in every locked package (pip-audit, PyPI's advisory data). --strict: a
 # package that cannot be checked (e.g. PyPI's JSON API unreachable) fails the audit.
