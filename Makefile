@@ -3,7 +3,8 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: up test install lint typecheck fmt fuzz scale-test bench bench-platform audit
+.PHONY: up test install lint typecheck fmt fuzz scale-test bench bench-platform audit \
+	conformance-refresh conformance-report
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -47,6 +48,15 @@ bench: install
 # passes more options (e.g. BENCH_ARGS="--seconds 5 --only payments").
 bench-platform: install
 	$(UV) run --frozen python -m bench.platform.bench $(if $(BASE),--base $(BASE)) $(BENCH_ARGS)
+
+# The federation conformance corpus (tests/conformance/README.md). Refresh re-records the
+# supergraphs and expected answers from @apollo/composition, @apollo/gateway and Hive Gateway
+# (Node + npm; CASES="a b" for some cases); report prints ours vs Apollo vs Hive per query.
+conformance-refresh: install
+	$(UV) run --frozen python -m tests.conformance.record $(CASES)
+
+conformance-report: install
+	$(UV) run --frozen python -m tests.conformance.report $(CASES)
 
 # Known vulnerabilities in every locked package (pip-audit, PyPI's advisory data). --strict: a
 # package that cannot be checked (e.g. PyPI's JSON API unreachable) fails the audit.

@@ -1,0 +1,1 @@
+"""One module per case, each defining ``CASE`` (a :class:`tests.conformance.harness.Case`)."""
