@@ -53,9 +53,11 @@ def load_cases() -> dict[str, Case]:
 
 
 def fingerprint(case: Case) -> str:
-    """Changes whenever a subgraph SDL or a query changes (recordings must be refreshed)."""
+    """Changes whenever a subgraph SDL, the world's rows or a query changes (recordings must be
+    refreshed); resolvers are code and are not covered."""
     content = {
         "subgraphs": [[s.name, s.sdl] for s in case.subgraphs],
+        "world": repr(sorted(case.world.rows.items())),
         "queries": [[q.name, q.text, q.variables, q.operation_name] for q in case.queries],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
