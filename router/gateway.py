@@ -10,7 +10,7 @@ from graphql import ASTValidationRule, GraphQLError
 
 from router.executor.clients import SubgraphClients
 from router.executor.execute import Executor
-from router.planner.builder import PlanningError
+from router.planner.errors import PlanningError
 from router.planner.planner import DocumentCheck, OperationError, Planner, PreparedOperation
 from router.supergraph.model import Supergraph
 

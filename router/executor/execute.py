@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,13 +17,18 @@ from graphql import (
 )
 
 from router.executor.clients import SubgraphClients, SubgraphUnavailable
-from router.executor.merge import collect_entities, deep_merge, representation
+from router.executor.merge import collect_entities, deep_merge, rename_keys, representation
 from router.executor.project import project_response
-from router.planner.plan import FetchNode, QueryPlan, SField
+from router.planner.plan import EntityCall, FetchNode, QueryPlan, Renames, SField
 from router.planner.planner import PreparedOperation
 from router.supergraph.model import Supergraph
 
 UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
+
+
+_Targets = list[list[tuple[dict[str, Any], list[str | int], int]]]
+"""Per representation: the objects it answers for, their paths, and the index of the call
+path each was found at."""
 
 
 @dataclass
@@ -32,6 +37,8 @@ class _Run:
 
     variables: dict[str, Any]
     headers: Mapping[str, str]
+    waits: list[int]
+    """How many nodes each node still waits for."""
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -74,12 +81,9 @@ class Executor:
         headers: Mapping[str, str],
     ) -> dict[str, Any]:
         """The GraphQL response (``data`` and, when any, ``errors``) for ``plan``."""
-        run = _Run(variables or {}, headers)
-        if plan.is_sequential:
-            for node in plan.fetches:
-                await self._run_node(node, run)
-        else:
-            await asyncio.gather(*(self._run_node(node, run) for node in plan.fetches))
+        run = _Run(variables or {}, headers, list(plan.waits))
+        if plan.roots:
+            await self._start(plan, plan.roots, run)
         if plan.introspection:
             self._introspect(prepared, run)
         data = project_response(plan.fields, plan.root_type, run.data, run.errors)
@@ -89,17 +93,32 @@ class Executor:
         response["data"] = data
         return response
 
-    async def _run_node(self, node: FetchNode, run: _Run) -> None:
-        has_data = await (
-            self._run_entity(node, run) if node.is_entity else self._run_root(node, run)
-        )
-        if has_data and node.children:
-            await asyncio.gather(*(self._run_node(child, run) for child in node.children))
+    async def _start(self, plan: QueryPlan, ids: Sequence[int], run: _Run) -> None:
+        if len(ids) == 1:
+            await self._run_node(plan, plan.nodes[ids[0]], run)
+        else:
+            await asyncio.gather(*(self._run_node(plan, plan.nodes[i], run) for i in ids))
+
+    async def _run_node(self, plan: QueryPlan, node: FetchNode, run: _Run) -> None:
+        """Run ``node``, then every node that was waiting only for it (a node that finds no
+        objects to fetch for sends nothing)."""
+        if node.is_entity:
+            await self._run_entity(node, run)
+        else:
+            await self._run_root(node, run)
+        ready: list[int] = []
+        waits = run.waits
+        for dependent in node.dependents:
+            waits[dependent] -= 1
+            if not waits[dependent]:
+                ready.append(dependent)
+        if ready:
+            await self._start(plan, ready, run)
 
     def _variables(self, node: FetchNode, run: _Run) -> dict[str, Any]:
         return {name: run.variables[name] for name in node.variables if name in run.variables}
 
-    async def _run_root(self, node: FetchNode, run: _Run) -> bool:
+    async def _run_root(self, node: FetchNode, run: _Run) -> None:
         try:
             payload = await self.clients.post_graphql(
                 node.graph,
@@ -111,77 +130,68 @@ class Executor:
         except SubgraphUnavailable as exc:
             for item in node.selections:
                 run.errors.append(_unavailable(exc, [item.key] if hasattr(item, "key") else None))
-            return False
+            return
         for error in payload.get("errors") or ():
             path = error.get("path") if isinstance(error, dict) else None
             run.errors.append(_subgraph_error(error, node.graph, path))
         data = payload.get("data")
         if isinstance(data, dict):
+            if node.renames:
+                rename_keys(data, node.renames)
             deep_merge(run.data, data)
-            return True
-        return False
 
-    async def _run_entity(self, node: FetchNode, run: _Run) -> bool:
-        found = collect_entities(run.data, node.path, node.entity_types.keys())
-        if not found:
-            return False
-        representations: list[dict[str, Any]] = []
-        targets: list[list[tuple[dict[str, Any], list[str | int]]]] = []
-        index: dict[bytes, int] = {}
-        renames = node.type_conditions
-        for obj, path in found:
-            rep = representation(obj, node.requirements[obj["__typename"]])
-            if rep is None:
-                continue
-            if renames:
-                rep["__typename"] = renames.get(rep["__typename"], rep["__typename"])
-            fingerprint = orjson.dumps(rep)
-            position = index.get(fingerprint)
-            if position is None:
-                index[fingerprint] = len(representations)
-                representations.append(rep)
-                targets.append([(obj, path)])
-            else:
-                targets[position].append((obj, path))
-        if not representations:
-            return False
+    async def _run_entity(self, node: FetchNode, run: _Run) -> None:
         variables = self._variables(node, run)
-        variables["representations"] = representations
+        batches: list[_Targets] = []
+        for call in node.calls:
+            representations, targets = self._representations(call, run)
+            variables[call.variable] = representations
+            batches.append(targets)
+        if not any(batches):
+            return
         try:
             payload = await self.clients.post_graphql(
                 node.graph, node.operation, variables, run.headers, self.deduplicate
             )
         except SubgraphUnavailable as exc:
-            first_field = next(iter(node.entity_types.values()))
-            keys = [i.key for i in first_field if isinstance(i, SField) and i.key != "__typename"]
-            first_path = targets[0][0][1]
-            run.errors.append(_unavailable(exc, [*first_path, *keys[:1]]))
-            return False
+            targets = next(t for t in batches if t)
+            first_types = next(iter(node.calls[batches.index(targets)].types.values()))
+            keys = [i.key for i in first_types if isinstance(i, SField) and i.key != "__typename"]
+            run.errors.append(_unavailable(exc, [*targets[0][0][1], *keys[:1]]))
+            return
         for error in payload.get("errors") or ():
-            run.errors.append(_subgraph_error(error, node.graph, self._entity_path(error, targets)))
-        entities = (payload.get("data") or {}).get("_entities")
-        if not isinstance(entities, list):
-            return False
-        for position, entity in enumerate(entities[: len(targets)]):
-            if isinstance(entity, dict):
-                if renames and targets[position][0][0].get("__typename") in renames:
-                    # Fetched as the interface: its name is not the object's __typename.
-                    entity = {k: v for k, v in entity.items() if k != "__typename"}
-                for obj, _ in targets[position]:
-                    deep_merge(obj, entity)
-        return True
+            path = _entity_path(error, node.calls, batches)
+            run.errors.append(_subgraph_error(error, node.graph, path))
+        data = payload.get("data") or {}
+        for call, targets in zip(node.calls, batches, strict=True):
+            entities = data.get(call.alias)
+            if isinstance(entities, list) and targets:
+                _merge_entities(call, entities, targets, node.renames)
 
     @staticmethod
-    def _entity_path(
-        error: Any, targets: list[list[tuple[dict[str, Any], list[str | int]]]]
-    ) -> list[str | int] | None:
-        """Translate ``["_entities", i, ...rest]`` to the object's path in the response."""
-        path = error.get("path") if isinstance(error, dict) else None
-        if not path or len(path) < 2 or path[0] != "_entities" or not isinstance(path[1], int):
-            return None
-        if path[1] >= len(targets):
-            return None
-        return [*targets[path[1]][0][1], *path[2:]]
+    def _representations(call: EntityCall, run: _Run) -> tuple[list[dict[str, Any]], _Targets]:
+        """The call's deduplicated representations and, for each, the objects it answers
+        for (with their paths and which of the call's paths they were found at)."""
+        representations: list[dict[str, Any]] = []
+        targets: _Targets = []
+        index: dict[bytes, int] = {}
+        renames = call.type_conditions
+        for target_index, (path, types) in enumerate(call.targets):
+            for obj, obj_path in collect_entities(run.data, path, types):
+                rep = representation(obj, call.requirements[obj["__typename"]])
+                if rep is None:
+                    continue
+                if renames:
+                    rep["__typename"] = renames.get(rep["__typename"], rep["__typename"])
+                fingerprint = orjson.dumps(rep)
+                position = index.get(fingerprint)
+                if position is None:
+                    index[fingerprint] = len(representations)
+                    representations.append(rep)
+                    targets.append([(obj, obj_path, target_index)])
+                else:
+                    targets[position].append((obj, obj_path, target_index))
+        return representations, targets
 
     def _introspect(self, prepared: PreparedOperation, run: _Run) -> None:
         operation = prepared.operation
@@ -212,3 +222,39 @@ class Executor:
             run.data.update(result.data)
         for error in result.errors or ():
             run.errors.append(dict(error.formatted))
+
+
+def _entity_path(
+    error: Any, calls: list[EntityCall], batches: list[_Targets]
+) -> list[str | int] | None:
+    """Translate ``[<call alias>, i, ...rest]`` to the object's path in the response."""
+    path = error.get("path") if isinstance(error, dict) else None
+    if not path or len(path) < 2 or not isinstance(path[1], int):
+        return None
+    for call, targets in zip(calls, batches, strict=True):
+        if path[0] == call.alias:
+            if path[1] >= len(targets):
+                return None
+            return [*targets[path[1]][0][1], *path[2:]]
+    return None
+
+
+def _merge_entities(
+    call: EntityCall, entities: list[Any], targets: _Targets, renames: Renames | None
+) -> None:
+    """Merge each answered entity into the objects it was fetched for. An object found at
+    another of the call's paths than the first gets its own copy (each path's later fetches
+    then write into their own objects)."""
+    interface_typed = call.type_conditions
+    for position, entity in enumerate(entities[: len(targets)]):
+        if not isinstance(entity, dict):
+            continue
+        if renames:
+            rename_keys(entity, renames)
+        objects = targets[position]
+        if interface_typed and objects[0][0].get("__typename") in interface_typed:
+            # Fetched as the interface: its name is not the object's __typename.
+            entity = {k: v for k, v in entity.items() if k != "__typename"}
+        first_path = objects[0][2]
+        for obj, _, target_index in objects:
+            deep_merge(obj, entity, share=target_index == first_path)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from router.planner.plan import Requirement
+import orjson
+
+from router.planner.plan import Renames, Requirement
+
+_MISSING = object()
 
 Found = list[tuple[dict[str, Any], list[str | int]]]
 
@@ -31,12 +35,13 @@ def _flatten(value: Any, path: list[str | int], out: Found) -> None:
 
 
 def representation(obj: dict[str, Any], requirements: list[Requirement]) -> dict[str, Any] | None:
-    """The ``_Any`` representation of ``obj``; None when a required value is missing."""
+    """The ``_Any`` representation of ``obj``; None when a required value is missing or a key
+    field is null (such an object cannot be fetched: its fields stay unresolved)."""
     rep: dict[str, Any] = {"__typename": obj["__typename"]}
     for requirement in requirements:
-        if requirement.key not in obj:
+        value = obj.get(requirement.key, _MISSING)
+        if value is _MISSING or (value is None and requirement.is_key):
             return None
-        value = obj[requirement.key]
         if requirement.children is not None and value is not None:
             value = _nested(value, requirement.children)
         rep[requirement.name] = value
@@ -60,24 +65,47 @@ def _nested(value: Any, requirements: list[Requirement]) -> Any:
     return out
 
 
-def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
-    """Merge ``source`` into ``target`` in place (objects recursively, lists item by item)."""
+def deep_merge(target: dict[str, Any], source: dict[str, Any], share: bool = True) -> None:
+    """Merge ``source`` into ``target`` in place (objects recursively, lists item by item).
+    Objects and lists of ``source`` are placed into ``target`` as they are, or as copies when
+    not ``share`` (``source`` is merged elsewhere too)."""
     for key, value in source.items():
         existing = target.get(key)
         if isinstance(existing, dict) and isinstance(value, dict):
-            deep_merge(existing, value)
+            deep_merge(existing, value, share)
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
-            _merge_lists(existing, value)
+            _merge_lists(existing, value, share)
         else:
-            target[key] = value
+            target[key] = value if share or not isinstance(value, dict | list) else _copy(value)
 
 
-def _merge_lists(target: list[Any], source: list[Any]) -> None:
+def _merge_lists(target: list[Any], source: list[Any], share: bool) -> None:
     for index, value in enumerate(source):
         existing = target[index]
         if isinstance(existing, dict) and isinstance(value, dict):
-            deep_merge(existing, value)
+            deep_merge(existing, value, share)
         elif isinstance(existing, list) and isinstance(value, list) and len(existing) == len(value):
-            _merge_lists(existing, value)
+            _merge_lists(existing, value, share)
         else:
-            target[index] = value
+            target[index] = value if share or not isinstance(value, dict | list) else _copy(value)
+
+
+def _copy(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value))
+
+
+def rename_keys(value: Any, renames: Renames) -> None:
+    """Give aliased response keys their client names back, in place (lists item by item)."""
+    if isinstance(value, list):
+        for item in value:
+            rename_keys(item, renames)
+        return
+    if not isinstance(value, dict):
+        return
+    for alias, (key, nested) in renames.items():
+        if alias not in value:
+            continue
+        found = value.pop(alias) if alias != key else value[alias]
+        if nested:
+            rename_keys(found, nested)
+        value[key] = found

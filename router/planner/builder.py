@@ -1,15 +1,25 @@
 """Build a query plan from a normalised operation.
 
 The planner walks the operation once. Within a fetch it keeps every field the current
-subgraph can resolve (or was promised through ``@provides``); the others are grouped by the
-subgraph that owns them into one entity fetch per (subgraph, response path), which carries the
-``@key`` fields and any ``@requires`` fields in its representations. That grouping is what
-makes a list of N entities cost one batched ``_entities`` call per level, not N.
+subgraph can resolve (or was promised through ``@provides``); the others go to **entity
+fetches** of the subgraphs that own them, one per (subgraph, response path, fetches it waits
+for). An entity fetch's representations carry a ``@key`` of the target and the ``@requires``
+fields of what it resolves; each of those is selected in the fetch that produced the objects
+when its subgraph can resolve it, and otherwise obtained first by another entity fetch at the
+same path (which makes ``@requires`` chains, circular ``@requires`` across subgraphs and keys
+that only a third subgraph knows plain dependencies). Every fetch records the fetches it waits
+for; :mod:`router.planner.optimize` then merges fetches to the same subgraph that can run
+together and orders them.
+
+A subgraph only ever receives a document valid against its own schema: fragments are written
+only for the object types the subgraph may return there (its own union members and interface
+implementations), and fields of one response name with different types in that subgraph are
+aliased apart (``optimize``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -18,31 +28,25 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     VariableDefinitionNode,
-    VariableNode,
     print_ast,
-    visit,
 )
-from graphql.language import Visitor
 
+from router.planner.errors import PlanningError
 from router.planner.normalize import NField, Normalizer
+from router.planner.optimize import finish_plan, merge_items
 from router.planner.plan import (
+    EntityCall,
     FetchNode,
     QueryPlan,
     Requirement,
     SField,
     SFragment,
     SItem,
-    print_selections,
 )
 from router.supergraph.fieldset import parse_field_set
 from router.supergraph.model import Supergraph, TypeMeta
 
 INTERNAL_PREFIX = "__fed_"
-
-
-class PlanningError(Exception):
-    """The operation cannot be planned against this supergraph."""
-
 
 Provided = dict[str, Any]
 
@@ -65,11 +69,23 @@ def _provided_from(field_set: str | None) -> Provided | None:
 
 
 @dataclass
-class _Pending:
-    """Fields one entity fetch must resolve for one type, and the representation it needs."""
+class _Objects:
+    """Objects of one type at one response path, produced by ``node`` (from ``graph``):
+    what planning their remaining fields needs to know."""
 
-    fields: list[NField]
-    requirements: list[NField]
+    node: FetchNode
+    graph: str
+    meta: TypeMeta
+    path: tuple[str, ...]
+    local: list[SItem]
+    provided: Provided | None
+    client: dict[str, NField]
+    """The client's fields at this level, by response key."""
+    obtained: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Fields obtained for representations: name → (key in the objects, node id or None
+    when selected by ``node`` itself)."""
+    resolving: set[tuple[str, str]] = field(default_factory=set)
+    """(subgraph, field) pairs being placed, to refuse circular requirements."""
 
 
 class PlanBuilder:
@@ -86,135 +102,165 @@ class PlanBuilder:
         self.normalizer = normalizer
         self.variable_definitions = variable_definitions
         self.operation_name = operation_name
-        self._fetch_count = 0
+        self.nodes: list[FetchNode] = []
+        self._entity_nodes: dict[tuple[str, tuple[str, ...], frozenset[int]], FetchNode] = {}
 
     # Root level -----------------------------------------------------------------------------
 
     def build(self, kind: str, root_type: str, fields: list[NField]) -> QueryPlan:
         meta = self.supergraph.types[root_type]
+        introspection = any(f.name in ("__schema", "__type") for f in fields)
+        for graph, group in self._root_groups(kind, meta, fields):
+            after = {n.id for n in self.nodes} if kind == "mutation" else set()
+            self._plan_root(graph, meta, group, after)
+        return finish_plan(
+            self.supergraph,
+            kind,
+            root_type,
+            fields,
+            self.nodes,
+            self.variable_definitions,
+            self.operation_name,
+            introspection,
+        )
+
+    def _plan_root(
+        self, graph: str, meta: TypeMeta, fields: list[NField], after: set[int]
+    ) -> FetchNode:
+        node = self._new_node(graph, after)
+        node.selections = self._plan_object(node, graph, meta, fields, (), None, root=True)
+        return node
+
+    def _root_groups(
+        self, kind: str, meta: TypeMeta, fields: list[NField]
+    ) -> list[tuple[str, list[NField]]]:
+        """Root fields grouped by the subgraph that serves them: a query's root fields of one
+        subgraph share a fetch, a mutation's only when consecutive (they run in order)."""
         groups: list[tuple[str, list[NField]]] = []
-        introspection = False
         for f in fields:
-            if f.name in ("__schema", "__type"):
-                introspection = True
-                continue
-            if f.name == "__typename":
+            if f.name in ("__schema", "__type", "__typename"):
                 continue
             graphs = meta.resolving_graphs(f.name)
             if not graphs:
-                raise PlanningError(f'No subgraph resolves field "{root_type}.{f.name}"')
+                raise PlanningError(f'No subgraph resolves field "{meta.name}.{f.name}"')
             if kind == "mutation":
                 if groups and groups[-1][0] in graphs:
                     groups[-1][1].append(f)
                 else:
-                    groups.append((graphs[0], [f]))
+                    groups.append((self._root_graph(meta, f, graphs), [f]))
                 continue
             existing = next((g for g in groups if g[0] in graphs), None)
             if existing is None:
-                groups.append((graphs[0], [f]))
+                groups.append((self._root_graph(meta, f, graphs), [f]))
             else:
                 existing[1].append(f)
-        fetches: list[FetchNode] = []
-        for graph, group in groups:
-            node = FetchNode(graph=graph)
-            node.selections = self._plan_object(graph, meta, group, (), node, None, root=True)
-            fetches.append(node)
-        for node in fetches:
-            self._finish(node, kind)
-        return QueryPlan(kind, root_type, fields, fetches, introspection)
+        return groups
+
+    def _root_graph(self, meta: TypeMeta, f: NField, graphs: list[str]) -> str:
+        """The subgraph to serve a root field several subgraphs resolve: the one whose plan
+        for it makes the fewest fetches (then the fewest rounds, then the first by name)."""
+        if len(graphs) == 1:
+            return graphs[0]
+        best: tuple[int, int, str] | None = None
+        for graph in graphs:
+            trial = PlanBuilder(self.supergraph, self.normalizer, self.variable_definitions, None)
+            try:
+                trial._plan_root(graph, meta, [f], set())
+            except PlanningError:
+                continue
+            score = (len(trial.nodes), _rounds(trial.nodes), graph)
+            if best is None or score < best:
+                best = score
+        if best is None:
+            raise PlanningError(f'No subgraph can serve field "{meta.name}.{f.name}"')
+        return best[2]
 
     # Selections within one fetch -------------------------------------------------------------
 
     def _plan_object(
         self,
+        node: FetchNode,
         graph: str,
         meta: TypeMeta,
         fields: list[NField],
         path: tuple[str, ...],
-        node: FetchNode,
         provided: Provided | None,
         root: bool = False,
         with_requirements: bool = False,
     ) -> list[SItem]:
-        """Plan ``fields`` of ``meta`` inside ``node`` (which fetches from ``graph``).
+        """Plan ``fields`` of ``meta`` inside ``node`` (which fetches from ``graph``); returns
+        what ``node`` selects, having added the entity fetches for the rest.
 
         ``with_requirements`` is set at the top of an entity fetch, where the representations
         carry the ``@requires`` fields; anywhere else a field with ``@requires`` must go
         through an entity fetch even in its own subgraph.
         """
         local: list[SItem] = []
-        remote: dict[str, _Pending] = {}
+        remote: list[NField] = []
         through: dict[tuple[str, str], list[NField]] = {}
         for f in fields:
             if f.name == "__typename":
                 if not root:
-                    local.append(SField(f.key, "__typename"))
+                    local.append(SField(f.key, "__typename", shape="String!"))
                 continue
             if self._is_local(meta, f.name, graph, provided, with_requirements):
                 sub_provided = provided.get(f.name) if provided is not None else None
-                local.append(self._plan_field(graph, meta, f, path, node, sub_provided))
+                local.append(self._plan_field(node, graph, meta, f, path, sub_provided))
                 continue
-            candidates = meta.resolving_graphs(f.name)
-            if not candidates:
+            if not meta.resolving_graphs(f.name):
                 route = self._interface_object_route(meta, f.name)
                 if route is None or root:
                     raise PlanningError(f'No subgraph resolves field "{meta.name}.{f.name}"')
                 through.setdefault(route, []).append(f)
                 continue
-            target = next((g for g in candidates if g in remote), candidates[0])
-            if graph in candidates:
-                target = graph
-            remote.setdefault(target, _Pending([], [])).fields.append(f)
+            remote.append(f)
+        objects = _Objects(node, graph, meta, path, local, provided, {f.key: f for f in fields})
         if remote:
             if root:
                 raise PlanningError(f'Root field of "{meta.name}" planned outside its subgraph')
-            self._plan_entity_fetches(graph, meta, remote, path, node, local, provided)
+            self._plan_remote(objects, remote)
         for (interface, target), through_fields in through.items():
-            self._plan_through_interface(
-                graph, meta, interface, target, through_fields, path, node, local, provided
-            )
+            self._plan_through_interface(objects, interface, target, through_fields)
         if not root and not any(isinstance(i, SField) and i.key == "__typename" for i in local):
-            local.insert(0, SField("__typename", "__typename"))
+            local.insert(0, SField("__typename", "__typename", shape="String!"))
         return local
 
     def _plan_field(
         self,
+        node: FetchNode,
         graph: str,
         meta: TypeMeta,
         f: NField,
         path: tuple[str, ...],
-        node: FetchNode,
         provided: Provided | None,
     ) -> SField:
-        if f.selections is None:
-            return SField(f.key, f.name, f.arguments)
         field_meta = meta.fields.get(f.name)
         join = field_meta.join_for(graph) if field_meta else None
+        shape = join.type if join is not None and join.type else str(f.type)
+        if f.selections is None:
+            return SField(f.key, f.name, f.arguments, shape=shape)
         if provided is None and join is not None:
             provided = _provided_from(join.provides)
         child_path = (*path, f.key)
-        named = f.named_type
+        named = shape.strip("[]!")
         named_meta = self.supergraph.types.get(named)
         if named_meta is not None and named_meta.is_interface_object_in(graph):
-            planned = self._plan_interface_object(graph, named_meta, f, child_path, node, provided)
-            return SField(f.key, f.name, f.arguments, planned)
-        children: list[SItem] = []
+            planned = self._plan_interface_object(node, graph, named_meta, f, child_path, provided)
+            return SField(f.key, f.name, f.arguments, planned, shape)
+        if named in f.selections:
+            children = self._plan_object(
+                node, graph, self.supergraph.types[named], f.selections[named], child_path, provided
+            )
+            return SField(f.key, f.name, f.arguments, children, shape)
+        possible = self.supergraph.possible_types_in(named, graph)
+        children = [SField("__typename", "__typename", shape="String!")]
         for type_name, type_fields in f.selections.items():
             child_meta = self.supergraph.types.get(type_name)
-            if child_meta is None:
+            if child_meta is None or type_name not in possible:
                 continue
-            if type_name == named:
-                children = self._plan_object(
-                    graph, child_meta, type_fields, child_path, node, provided
-                )
-                break
-            if not self._knows_member(graph, named, child_meta):
-                continue
-            planned = self._plan_object(graph, child_meta, type_fields, child_path, node, provided)
+            planned = self._plan_object(node, graph, child_meta, type_fields, child_path, provided)
             children.append(SFragment(type_name, planned))
-        if named not in f.selections:
-            children.insert(0, SField("__typename", "__typename"))
-        return SField(f.key, f.name, f.arguments, children)
+        return SField(f.key, f.name, f.arguments, children, shape)
 
     def _is_local(
         self,
@@ -227,32 +273,229 @@ class PlanBuilder:
         if provided is not None and field_name in provided:
             return True
         return meta.is_resolvable(field_name, graph) and (
-            with_requirements or not self._has_requires(meta, field_name, graph)
+            with_requirements or _requires(meta, field_name, graph) is None
         )
 
-    @staticmethod
-    def _has_requires(meta: TypeMeta, field_name: str, graph: str) -> bool:
-        field_meta = meta.fields.get(field_name)
-        join = field_meta.join_for(graph) if field_meta else None
-        return join is not None and join.requires is not None
+    # Entity fetches -------------------------------------------------------------------------
 
-    def _knows_member(self, graph: str, abstract: str, member: TypeMeta) -> bool:
-        if graph not in member.graphs:
-            return False
-        abstract_meta = self.supergraph.types.get(abstract)
-        if abstract_meta is not None and abstract_meta.members_by_graph:
-            return member.name in abstract_meta.members_by_graph.get(graph, set())
-        return True
+    def _plan_remote(self, objects: _Objects, fields: list[NField]) -> None:
+        """Entity fetches for ``fields``, which ``objects.graph`` does not resolve: each goes to
+        the subgraph that resolves the most of them (then one without ``@requires``)."""
+        meta = objects.meta
+        candidates = {f.key: meta.resolving_graphs(f.name) for f in fields}
+        coverage: dict[str, int] = {}
+        for graphs in candidates.values():
+            for graph in graphs:
+                coverage[graph] = coverage.get(graph, 0) + 1
+        assigned: dict[str, list[NField]] = {}
+        for f in fields:
+            graphs = candidates[f.key]
+            target = min(
+                graphs,
+                key=lambda g: (
+                    _requires(meta, f.name, g) is not None,
+                    not self._key_is_local(objects, g),
+                    -coverage[g],
+                    g,
+                ),
+            )
+            assigned.setdefault(target, []).append(f)
+        for target, target_fields in assigned.items():
+            self._entity_fetch(objects, target, target_fields)
+
+    def _entity_fetch(self, objects: _Objects, target: str, fields: list[NField]) -> FetchNode:
+        """An entity fetch of ``fields`` from ``target`` for ``objects``; returns its node."""
+        meta = objects.meta
+        for f in fields:
+            objects.resolving.add((target, f.name))
+        try:
+            key = self._choose_key(objects, target)
+            key_fields = self.normalizer.fields(self._object(meta), [parse_field_set(key)])
+            requirements, after = self._obtain(objects, key_fields, is_key=True)
+            required = self._requirement_fields(meta, target, fields)
+            more, more_after = self._obtain(objects, required)
+        finally:
+            for f in fields:
+                objects.resolving.discard((target, f.name))
+        requirements = _merge_requirements(requirements, more)
+        child = self._entity_node(target, objects.path, {objects.node.id, *after, *more_after})
+        planned = self._plan_object(
+            child, target, meta, fields, objects.path, None, with_requirements=True
+        )
+        call = child.calls[0]
+        existing = call.types.get(meta.name)
+        call.types[meta.name] = planned if existing is None else merge_items(existing, planned)
+        call.requirements[meta.name] = _merge_requirements(
+            call.requirements.get(meta.name, []), requirements
+        )
+        return child
+
+    def _requirement_fields(
+        self, meta: TypeMeta, target: str, fields: list[NField], on: TypeMeta | None = None
+    ) -> list[NField]:
+        """The ``@requires`` fields of ``fields`` in ``target``, collected on ``on`` (the
+        objects' own type when the fields are an interface object's)."""
+        selection_sets = [
+            parse_field_set(requires)
+            for f in fields
+            if (requires := _requires(meta, f.name, target)) is not None
+        ]
+        if not selection_sets:
+            return []
+        return self.normalizer.fields(self._composite(on or meta), selection_sets)
+
+    def _obtain(
+        self, objects: _Objects, required: list[NField], is_key: bool = False
+    ) -> tuple[list[Requirement], set[int]]:
+        """Make ``required`` available in the objects before an entity fetch: selected by the
+        fetch that produces them when its subgraph can, else fetched by another entity fetch
+        at the same path. Returns how to read them and the nodes to wait for."""
+        out: list[Requirement] = []
+        after: set[int] = set()
+        for required_field in required:
+            known = objects.obtained.get(_signature(required_field))
+            if known is not None:
+                key, node_id = known
+            elif self._can_select(objects, required_field.name):
+                key = self._select_locally(objects, required_field)
+                node_id = None
+            else:
+                key, node_id = self._fetch_requirement(objects, required_field)
+            objects.obtained[_signature(required_field)] = (key, node_id)
+            if node_id is not None:
+                after.add(node_id)
+            out.append(_requirement(required_field, key, is_key))
+        return out, after
+
+    def _can_select(self, objects: _Objects, name: str) -> bool:
+        meta, graph = objects.meta, objects.graph
+        if objects.provided is not None and name in objects.provided:
+            return True
+        return meta.can_provide_key_field(name, graph) and _requires(meta, name, graph) is None
+
+    def _select_locally(self, objects: _Objects, required: NField) -> str:
+        """Select ``required`` in the producing fetch; returns its key in the objects."""
+        taken = {i.key: i for i in objects.local if isinstance(i, SField)}
+        existing = taken.get(required.name)
+        if (
+            required.selections is None
+            and existing is not None
+            and existing.name == required.name
+            and not existing.arguments
+            and not required.arguments
+        ):
+            return required.name
+        key = required.name if existing is None else INTERNAL_PREFIX + required.name
+        if key in taken:
+            return key
+        sub_provided = objects.provided.get(required.name) if objects.provided else None
+        planned = self._plan_field(
+            objects.node, objects.graph, objects.meta, required, objects.path, sub_provided
+        )
+        planned.key = key
+        objects.local.append(planned)
+        return key
+
+    def _fetch_requirement(self, objects: _Objects, required: NField) -> tuple[str, int]:
+        """Fetch a required field the producing subgraph cannot resolve from another
+        subgraph at the same path (a ``@requires`` chain or a key known elsewhere)."""
+        meta = objects.meta
+        client = objects.client.get(required.name)
+        clash = client is not None and (
+            client.name != required.name
+            or _printed(client.arguments) != _printed(required.arguments)
+        )
+        if clash or required.arguments:
+            required = _renamed(required, INTERNAL_PREFIX + required.name)
+        errors: list[str] = []
+        for target in sorted(
+            meta.resolving_graphs(required.name),
+            key=lambda g: (_requires(meta, required.name, g) is not None, g),
+        ):
+            if (target, required.name) in objects.resolving:
+                continue
+            try:
+                node = self._entity_fetch(objects, target, [required])
+            except PlanningError as exc:
+                errors.append(str(exc))
+                continue
+            return required.key, node.id
+        raise PlanningError(
+            f'Cannot obtain "{meta.name}.{required.name}" for a representation from '
+            f'"{objects.graph}"' + (f": {errors[0]}" if errors else "")
+        )
+
+    def _key_is_local(self, objects: _Objects, target: str) -> bool:
+        return any(
+            all(self._can_select(objects, n) for n in _key_names(key))
+            for key in objects.meta.keys.get(target, [])
+        )
+
+    def _choose_key(self, objects: _Objects, target: str, keys: list[str] | None = None) -> str:
+        """A key of the objects' type in ``target`` (or one of ``keys``): one the producing
+        subgraph can select when there is one, else one another subgraph can supply."""
+        meta = objects.meta
+        candidates = meta.keys.get(target, []) if keys is None else keys
+        for key in candidates:
+            if all(self._can_select(objects, n) for n in _key_names(key)):
+                return key
+        for key in candidates:
+            if all(self._obtainable(objects, n, {target}) for n in _key_names(key)):
+                return key
+        raise PlanningError(
+            f'Subgraph "{objects.graph}" cannot reach type "{meta.name}" in "{target}": '
+            "no @key of the target can be resolved from the source"
+        )
+
+    def _obtainable(self, objects: _Objects, name: str, visited: set[str]) -> bool:
+        """Whether field ``name`` can be had for the objects: selectable by their subgraph
+        or resolvable by another subgraph whose key can itself be had."""
+        if self._can_select(objects, name):
+            return True
+        meta = objects.meta
+        for graph in meta.resolving_graphs(name):
+            if graph in visited:
+                continue
+            for key in meta.keys.get(graph, []):
+                if all(self._obtainable(objects, n, visited | {graph}) for n in _key_names(key)):
+                    return True
+        return False
+
+    def _entity_node(self, graph: str, path: tuple[str, ...], after: set[int]) -> FetchNode:
+        lookup = (graph, path, frozenset(after))
+        node = self._entity_nodes.get(lookup)
+        if node is None:
+            node = self._new_node(graph, after)
+            node.calls.append(EntityCall([(path, frozenset())]))  # types filled in at the end
+            self._entity_nodes[lookup] = node
+        return node
+
+    def _new_node(self, graph: str, after: set[int]) -> FetchNode:
+        node = FetchNode(id=len(self.nodes), graph=graph, after=set(after))
+        self.nodes.append(node)
+        return node
+
+    def _object(self, meta: TypeMeta) -> GraphQLObjectType:
+        found = self.supergraph.schema.get_type(meta.name)
+        if not isinstance(found, GraphQLObjectType):
+            raise PlanningError(f'Entity "{meta.name}" is not an object type')
+        return found
+
+    def _composite(self, meta: TypeMeta) -> GraphQLObjectType | GraphQLInterfaceType:
+        found = self.supergraph.schema.get_type(meta.name)
+        if not isinstance(found, GraphQLObjectType | GraphQLInterfaceType):
+            raise PlanningError(f'Entity "{meta.name}" is not an object or interface type')
+        return found
 
     # Entity interfaces and @interfaceObject ---------------------------------------------------
 
     def _plan_interface_object(
         self,
+        node: FetchNode,
         graph: str,
         interface: TypeMeta,
         f: NField,
         path: tuple[str, ...],
-        node: FetchNode,
         provided: Provided | None,
     ) -> list[SItem]:
         """Objects of an entity interface that ``graph`` only knows as an ``@interfaceObject``:
@@ -268,10 +511,9 @@ class PlanBuilder:
         under the interface's name.
         """
         assert f.selections is not None
-        selections = f.selections
         here: list[NField] = []
         rest: dict[str, list[NField]] = {}
-        for type_name, type_fields in selections.items():
+        for type_name, type_fields in f.selections.items():
             for selected in type_fields:
                 if selected.name != "__typename" and self._is_local(
                     interface, selected.name, graph, provided, False
@@ -279,7 +521,7 @@ class PlanBuilder:
                     here = _merge_nfields(here, selected, interface.name)
                 else:
                     rest.setdefault(type_name, []).append(selected)
-        items = self._plan_object(graph, interface, here, path, node, provided)
+        items = self._plan_object(node, graph, interface, here, path, provided)
         client_fields = f.merged_from or [f]
         if not rest and all(_uniform(c.selections or {}) for c in client_fields):
             # Read by the projection for objects whose __typename is the interface's name.
@@ -288,41 +530,39 @@ class PlanBuilder:
                 lists = list(client_field.selections.values())
                 client_field.selections[interface.name] = lists[0] if lists else []
             return items
-        owner, key = self._interface_owner(interface, graph, provided)
+        objects = _Objects(node, graph, interface, path, items, provided, {})
+        owner, key = self._interface_owner(objects)
         key_fields = self.normalizer.fields(self._composite(interface), [parse_field_set(key)])
-        representation = self._add_local_requirements(
-            graph, interface, key_fields, items, path, node, provided
-        )
-        child = self._entity_child(node, owner, path)
-        body: list[SItem] = [SField("__typename", "__typename")]
+        representation, after = self._obtain(objects, key_fields, is_key=True)
+        child = self._entity_node(owner, path, {node.id, *after})
+        body: list[SItem] = [SField("__typename", "__typename", shape="String!")]
         for type_name, type_fields in rest.items():
             member = self.supergraph.types.get(type_name)
             if member is None:
                 continue
-            planned = self._plan_object(owner, member, type_fields, path, child, None)
+            planned = self._plan_object(child, owner, member, type_fields, path, None)
             body.append(SFragment(type_name, planned))
-        existing = child.entity_types.get(interface.name)
-        child.entity_types[interface.name] = (
-            body if existing is None else _merge_items(existing, body)
-        )
-        child.requirements.setdefault(interface.name, representation)
+        call = child.calls[0]
+        existing = call.types.get(interface.name)
+        call.types[interface.name] = body if existing is None else merge_items(existing, body)
+        call.requirements.setdefault(interface.name, representation)
         return items
 
-    def _interface_owner(
-        self, interface: TypeMeta, graph: str, provided: Provided | None
-    ) -> tuple[str, str]:
-        """A subgraph that defines ``interface`` as an interface (so answers the concrete
-        ``__typename``) and a key of it that ``graph`` can provide."""
+    def _interface_owner(self, objects: _Objects) -> tuple[str, str]:
+        """A subgraph that defines the interface as an interface (so answers the concrete
+        ``__typename``) and a key of it that the objects' subgraph can provide."""
+        interface = objects.meta
         for owner in interface.graphs:
             if interface.is_interface_object_in(owner) or not interface.keys.get(owner):
                 continue
             try:
-                return owner, self._choose_key(interface, graph, owner, provided)
+                return owner, self._choose_key(objects, owner)
             except PlanningError:
                 continue
         raise PlanningError(
-            f'Subgraph "{graph}" cannot resolve the concrete type of "{interface.name}": no '
-            "subgraph defines it as an interface with a @key it can provide"
+            f'Subgraph "{objects.graph}" cannot resolve the concrete type of '
+            f'"{interface.name}": no subgraph defines it as an interface with a @key it can '
+            "provide"
         )
 
     def _interface_object_route(self, meta: TypeMeta, field_name: str) -> tuple[str, str] | None:
@@ -338,229 +578,88 @@ class PlanBuilder:
         return None
 
     def _plan_through_interface(
-        self,
-        graph: str,
-        meta: TypeMeta,
-        interface_name: str,
-        target: str,
-        fields: list[NField],
-        path: tuple[str, ...],
-        node: FetchNode,
-        local: list[SItem],
-        provided: Provided | None,
+        self, objects: _Objects, interface_name: str, target: str, fields: list[NField]
     ) -> None:
-        """An entity fetch of ``meta`` objects to the ``@interfaceObject`` subgraph
-        ``target``, as the interface: ``__typename`` in the representations is the
-        interface's name. Implementations at the same path share the fetch."""
+        """An entity fetch of the objects to the ``@interfaceObject`` subgraph ``target``, as
+        the interface: ``__typename`` in the representations is the interface's name.
+        Implementations at the same path share the fetch."""
+        meta = objects.meta
         interface = self.supergraph.types[interface_name]
-        key = self._choose_key(meta, graph, target, provided, interface.keys.get(target, []))
+        key = self._choose_key(objects, target, interface.keys.get(target, []))
         key_fields = self.normalizer.fields(self._object(meta), [parse_field_set(key)])
-        representation = self._add_local_requirements(
-            graph, meta, key_fields, local, path, node, provided
-        )
-        child = self._entity_child(node, target, path)
+        representation, after = self._obtain(objects, key_fields, is_key=True)
+        required = self._requirement_fields(interface, target, fields, meta)
+        if required:
+            more, more_after = self._obtain(objects, required)
+            representation = _merge_requirements(representation, more)
+            after |= more_after
+        child = self._entity_node(target, objects.path, {objects.node.id, *after})
         planned = self._plan_object(
-            target, interface, fields, path, child, None, with_requirements=True
+            child, target, interface, fields, objects.path, None, with_requirements=True
         )
-        existing = child.entity_types.get(meta.name)
-        child.entity_types[meta.name] = (
-            planned if existing is None else _merge_items(existing, planned)
+        call = child.calls[0]
+        existing = call.types.get(meta.name)
+        call.types[meta.name] = planned if existing is None else merge_items(existing, planned)
+        call.requirements[meta.name] = _merge_requirements(
+            call.requirements.get(meta.name, []), representation
         )
-        child.requirements.setdefault(meta.name, representation)
-        child.type_conditions[meta.name] = interface_name
+        call.type_conditions[meta.name] = interface_name
 
-    # Entity fetches -------------------------------------------------------------------------
 
-    def _plan_entity_fetches(
-        self,
-        graph: str,
-        meta: TypeMeta,
-        remote: dict[str, _Pending],
-        path: tuple[str, ...],
-        node: FetchNode,
-        local: list[SItem],
-        provided: Provided | None,
-    ) -> None:
-        """Add one entity fetch per target subgraph; fetches whose ``@requires`` fields live in
-        a third subgraph become children of that subgraph's fetch so they run after it."""
-        after: dict[str, str] = {}
-        for target, pending in list(remote.items()):
-            requirement_fields = self._requirement_fields(meta, target, pending.fields)
-            key = self._choose_key(meta, graph, target, provided)
-            key_fields = self.normalizer.fields(self._object(meta), [parse_field_set(key)])
-            pending.requirements = self._merge_requirements(key_fields, requirement_fields)
-            for required in requirement_fields:
-                if meta.is_resolvable(required.name, graph) or required.name in (provided or {}):
-                    continue
-                owners = meta.resolving_graphs(required.name)
-                if not owners or owners[0] == target:
-                    raise PlanningError(
-                        f'Cannot satisfy @requires of "{meta.name}" in "{target}": '
-                        f'"{required.name}" is not resolvable'
-                    )
-                remote.setdefault(owners[0], _Pending([], [])).fields.append(required)
-                after[target] = owners[0]
-        for target in sorted(remote, key=lambda t: t in after):
-            pending = remote[target]
-            if not pending.requirements:
-                key = self._choose_key(meta, graph, target, provided)
-                pending.requirements = self.normalizer.fields(
-                    self._object(meta), [parse_field_set(key)]
-                )
-            representation = self._add_local_requirements(
-                graph, meta, pending.requirements, local, path, node, provided
+def _requires(meta: TypeMeta, field_name: str, graph: str) -> str | None:
+    field_meta = meta.fields.get(field_name)
+    join = field_meta.join_for(graph) if field_meta else None
+    return join.requires if join is not None else None
+
+
+def _key_names(key: str) -> list[str]:
+    return [n.name.value for n in parse_field_set(key).selections if isinstance(n, FieldNode)]
+
+
+def _signature(f: NField) -> str:
+    """A field with its arguments and sub-selection, as text (to recognise one already had)."""
+    text = f.name + "(" + ",".join(_printed(f.arguments)) + ")"
+    if f.selections is not None:
+        text += (
+            "{"
+            + ";".join(
+                t + ":" + ",".join(_signature(c) for c in fields)
+                for t, fields in sorted(f.selections.items())
             )
-            parent = node
-            if target in after:
-                parent = self._entity_child(node, after[target], path)
-            child = self._entity_child(parent, target, path)
-            planned = self._plan_object(
-                target, meta, pending.fields, path, child, None, with_requirements=True
-            )
-            child.entity_types.setdefault(meta.name, []).extend(planned)
-            child.requirements.setdefault(meta.name, representation)
-
-    def _requirement_fields(
-        self, meta: TypeMeta, target: str, fields: list[NField]
-    ) -> list[NField]:
-        selection_sets = []
-        for f in fields:
-            field_meta = meta.fields.get(f.name)
-            join = field_meta.join_for(target) if field_meta else None
-            if join is not None and join.requires:
-                selection_sets.append(parse_field_set(join.requires))
-        if not selection_sets:
-            return []
-        return self.normalizer.fields(self._object(meta), selection_sets)
-
-    @staticmethod
-    def _merge_requirements(first: list[NField], second: list[NField]) -> list[NField]:
-        keys = {f.key for f in first}
-        return first + [f for f in second if f.key not in keys]
-
-    def _choose_key(
-        self,
-        meta: TypeMeta,
-        graph: str,
-        target: str,
-        provided: Provided | None,
-        keys: list[str] | None = None,
-    ) -> str:
-        """A key of ``meta`` in ``target`` (or one of ``keys``) that ``graph`` can provide."""
-        for key in meta.keys.get(target, []) if keys is None else keys:
-            names = [
-                n.name.value for n in parse_field_set(key).selections if isinstance(n, FieldNode)
-            ]
-            if all(meta.can_provide_key_field(n, graph) or n in (provided or {}) for n in names):
-                return key
-        raise PlanningError(
-            f'Subgraph "{graph}" cannot reach type "{meta.name}" in "{target}": '
-            "no @key of the target can be resolved from the source"
+            + "}"
         )
+    return text
 
-    def _object(self, meta: TypeMeta) -> GraphQLObjectType:
-        found = self.supergraph.schema.get_type(meta.name)
-        if not isinstance(found, GraphQLObjectType):
-            raise PlanningError(f'Entity "{meta.name}" is not an object type')
-        return found
 
-    def _composite(self, meta: TypeMeta) -> GraphQLObjectType | GraphQLInterfaceType:
-        found = self.supergraph.schema.get_type(meta.name)
-        if not isinstance(found, GraphQLObjectType | GraphQLInterfaceType):
-            raise PlanningError(f'Entity "{meta.name}" is not an object or interface type')
-        return found
+def _requirement(f: NField, key: str, is_key: bool = False) -> Requirement:
+    if f.selections is None:
+        return Requirement(f.name, key, None, is_key)
+    children: list[Requirement] = []
+    seen: set[str] = set()
+    for type_fields in f.selections.values():
+        for child in type_fields:
+            if child.key not in seen:
+                seen.add(child.key)
+                children.append(_requirement(child, child.key))
+    return Requirement(f.name, key, children, is_key)
 
-    def _add_local_requirements(
-        self,
-        graph: str,
-        meta: TypeMeta,
-        requirements: list[NField],
-        local: list[SItem],
-        path: tuple[str, ...],
-        node: FetchNode,
-        provided: Provided | None,
-    ) -> list[Requirement]:
-        """Select the representation's fields in the current fetch; returns how to read them."""
-        out: list[Requirement] = []
-        taken = {i.key: i for i in local if isinstance(i, SField)}
-        for required in requirements:
-            existing = taken.get(required.name)
-            local_ok = meta.is_resolvable(required.name, graph) or meta.can_provide_key_field(
-                required.name, graph
-            )
-            if (
-                required.selections is None
-                and existing is not None
-                and existing.name == required.name
-                and not existing.arguments
-            ):
-                out.append(Requirement(required.name, required.name))
-                continue
-            key = required.name if existing is None else INTERNAL_PREFIX + required.name
-            if not local_ok and required.name not in (provided or {}):
-                # Supplied by another entity fetch at the same path (a @requires chain).
-                out.append(self._requirement(required, required.name))
-                continue
-            planned = self._plan_field(graph, meta, required, path, node, None)
-            planned.key = key
-            local.append(planned)
-            taken[key] = planned
-            out.append(self._requirement(required, key))
-        return out
 
-    def _requirement(self, f: NField, key: str) -> Requirement:
-        if f.selections is None:
-            return Requirement(f.name, key)
-        children = [
-            self._requirement(child, child.key)
-            for type_fields in f.selections.values()
-            for child in type_fields
-        ]
-        return Requirement(f.name, key, children)
+def _merge_requirements(first: list[Requirement], second: list[Requirement]) -> list[Requirement]:
+    names = {r.name for r in first}
+    return first + [r for r in second if r.name not in names]
 
-    def _entity_child(self, node: FetchNode, graph: str, path: tuple[str, ...]) -> FetchNode:
-        for child in node.children:
-            if child.graph == graph and child.path == path:
-                return child
-        child = FetchNode(graph=graph, path=path)
-        node.children.append(child)
-        return child
 
-    # Operation text ---------------------------------------------------------------------------
+def _renamed(f: NField, key: str) -> NField:
+    copy = NField(key, f.name, f.arguments, f.type)
+    copy.selections = f.selections
+    return copy
 
-    def _finish(self, node: FetchNode, kind: str) -> None:
-        self._fetch_count += 1
-        name = ""
-        if self.operation_name:
-            name = f" {self.operation_name}__{node.graph}__{self._fetch_count - 1}"
-        if node.is_entity:
-            conditions: dict[str, list[SItem]] = {}
-            for type_name, items in node.entity_types.items():
-                condition = node.type_conditions.get(type_name, type_name)
-                earlier = conditions.get(condition)
-                conditions[condition] = items if earlier is None else _merge_items(earlier, items)
-            body: list[SItem] = [SFragment(c, items) for c, items in conditions.items()]
-            selections: list[SItem] = [
-                SField(
-                    "_entities",
-                    "_entities",
-                    (_REPRESENTATIONS_ARGUMENT,),
-                    [SField("__typename", "__typename"), *body],
-                )
-            ]
-            kind = "query"
-        else:
-            selections = node.selections
-        text = print_selections(selections)
-        used = _used_variables(selections)
-        node.variables = tuple(v for v in self.variable_definitions if v in used)
-        definitions = [print_ast(self.variable_definitions[v]) for v in node.variables]
-        if node.is_entity:
-            definitions.insert(0, "$representations: [_Any!]!")
-        header = kind + name + (f"({', '.join(definitions)})" if definitions else "")
-        node.operation = f"{header} {text}"
-        for child in node.children:
-            self._finish(child, "query")
+
+def _rounds(nodes: list[FetchNode]) -> int:
+    depth: dict[int, int] = {}
+    for node in nodes:
+        depth[node.id] = 1 + max((depth[a] for a in node.after), default=0)
+    return max(depth.values(), default=0)
 
 
 def _merge_nfields(fields: list[NField], f: NField, type_name: str) -> list[NField]:
@@ -615,72 +714,5 @@ def _same_fields(first: list[NField], second: list[NField]) -> bool:
     return True
 
 
-def _merge_items(items: list[SItem], more: list[SItem]) -> list[SItem]:
-    """Subgraph selections ``items`` and ``more`` as one (same response keys merged)."""
-    out = list(items)
-    for item in more:
-        if isinstance(item, SFragment):
-            index = next(
-                (
-                    i
-                    for i, o in enumerate(out)
-                    if isinstance(o, SFragment) and o.type_condition == item.type_condition
-                ),
-                None,
-            )
-            if index is None:
-                out.append(item)
-            else:
-                existing_fragment = out[index]
-                assert isinstance(existing_fragment, SFragment)
-                out[index] = SFragment(
-                    item.type_condition, _merge_items(existing_fragment.children, item.children)
-                )
-            continue
-        index = next(
-            (i for i, o in enumerate(out) if isinstance(o, SField) and o.key == item.key), None
-        )
-        if index is None:
-            out.append(item)
-            continue
-        existing = out[index]
-        assert isinstance(existing, SField)
-        if existing.name != item.name or _printed(existing.arguments) != _printed(item.arguments):
-            raise PlanningError(
-                f'Cannot fetch "{item.key}" for several types at once: they select different '
-                "fields or arguments under that name"
-            )
-        if existing.children is not None and item.children is not None:
-            out[index] = SField(
-                existing.key,
-                existing.name,
-                existing.arguments,
-                _merge_items(existing.children, item.children),
-            )
-    return out
-
-
 def _printed(arguments: tuple[ArgumentNode, ...]) -> tuple[str, ...]:
     return tuple(print_ast(a) for a in arguments)
-
-
-def _used_variables(items: list[SItem]) -> set[str]:
-    names: set[str] = set()
-
-    class _Collect(Visitor):
-        def enter_variable(self, node: VariableNode, *_: Any) -> None:
-            names.add(node.name.value)
-
-    for item in items:
-        if isinstance(item, SField):
-            for argument in item.arguments:
-                visit(argument, _Collect())
-        if item.children:
-            names.update(_used_variables(item.children))
-    names.discard("representations")
-    return names
-
-
-_REPRESENTATIONS_ARGUMENT: ArgumentNode = (
-    parse_field_set("_entities(representations: $representations)").selections[0].arguments[0]  # type: ignore[attr-defined]
-)

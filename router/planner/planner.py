@@ -14,11 +14,13 @@ from typing import Any, Generic, TypeVar
 
 from graphql import (
     ASTValidationRule,
+    BooleanValueNode,
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
     OperationDefinitionNode,
+    ValueNode,
     parse,
     specified_rules,
     validate,
@@ -73,6 +75,8 @@ class PreparedOperation:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     conditional_variables: tuple[str, ...]
+    condition_defaults: tuple[Any, ...] = ()
+    """The default value of each conditional variable (None when it has none)."""
 
     @property
     def kind(self) -> str:
@@ -123,8 +127,17 @@ class Planner:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        variables = conditional_variables(operation.selection_set, fragments)
-        prepared = PreparedOperation(document, operation, fragments, tuple(sorted(variables)))
+        names = tuple(sorted(conditional_variables(operation.selection_set, fragments)))
+        defaults = {
+            d.variable.name.value: d.default_value for d in operation.variable_definitions or ()
+        }
+        prepared = PreparedOperation(
+            document,
+            operation,
+            fragments,
+            names,
+            tuple(_boolean(defaults.get(n)) for n in names),
+        )
         self._prepared.put(cache_key, prepared)
         return prepared
 
@@ -135,12 +148,16 @@ class Planner:
         prepared = self.prepare(query, operation_name)
         variables = variables or {}
         condition_values = tuple(
-            variables.get(name) is True for name in prepared.conditional_variables
+            variables.get(name, default) is True
+            for name, default in zip(
+                prepared.conditional_variables, prepared.condition_defaults, strict=True
+            )
         )
         cache_key = (query, operation_name, condition_values)
         plan = self._plans.get(cache_key)
         if plan is None:
-            plan = self._build(prepared, variables)
+            conditions = dict(zip(prepared.conditional_variables, condition_values, strict=True))
+            plan = self._build(prepared, conditions)
             self._plans.put(cache_key, plan)
         return prepared, plan
 
@@ -202,6 +219,10 @@ def _select_operation(
             [GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})]
         )
     return operations[0]
+
+
+def _boolean(value: ValueNode | None) -> bool | None:
+    return value.value if isinstance(value, BooleanValueNode) else None
 
 
 def _coded(error: GraphQLError, code: str, hide_suggestions: bool = False) -> GraphQLError:

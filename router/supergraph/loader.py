@@ -133,6 +133,11 @@ def _read_types(
 ) -> dict[str, TypeMeta]:
     types: dict[str, TypeMeta] = {}
     join = names.join
+    # join v0.2+ lists each subgraph's interfaces; v0.1 does not (every subgraph has them all).
+    has_implements = any(
+        isinstance(d, DirectiveDefinitionNode) and d.name.value == f"{join}__implements"
+        for d in document.definitions
+    )
     for definition in document.definitions:
         if not isinstance(
             definition,
@@ -145,6 +150,8 @@ def _read_types(
             UnionTypeDefinitionNode: "union",
         }[type(definition)]
         meta = TypeMeta(name=definition.name.value, kind=kind)
+        if has_implements:
+            meta.implements_by_graph = {}
         for directive in definition.directives or ():
             args = _args(directive)
             graph = enum_to_name.get(_enum(args.get("graph")) or "")
@@ -160,6 +167,10 @@ def _read_types(
             elif directive.name.value == f"{join}__unionMember" and graph:
                 member = _str(args.get("member")) or ""
                 meta.members_by_graph.setdefault(graph, set()).add(member)
+            elif directive.name.value == f"{join}__implements" and graph:
+                meta.implements_by_graph = meta.implements_by_graph or {}
+                interface = _str(args.get("interface")) or ""
+                meta.implements_by_graph.setdefault(graph, set()).add(interface)
         # Sorted so that the same supergraph plans the same whichever tool wrote it.
         meta.graphs = sorted(meta.graphs or enum_to_name.values())
         if not isinstance(definition, UnionTypeDefinitionNode):
@@ -200,6 +211,7 @@ def _read_field(name: str, directives: Any, join: str, enum_to_name: dict[str, s
                 external=_bool(args.get("external")),
                 override=_str(args.get("override")),
                 used_overridden=_bool(args.get("usedOverridden")),
+                type=_str(args.get("type")),
             )
         )
     if meta.joins and all(j.graph is None for j in meta.joins):

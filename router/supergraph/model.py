@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, GraphQLUnionType
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class FieldJoin:
     external: bool = False
     override: str | None = None
     used_overridden: bool = False
+    type: str | None = None
+    """The field's type in that subgraph when it differs from the supergraph's (``"ID!"``)."""
 
 
 @dataclass
@@ -59,6 +62,17 @@ class TypeMeta:
     members_by_graph: dict[str, set[str]] = field(default_factory=dict)
     interfaces: list[str] = field(default_factory=list)
     """The interfaces an object or interface type implements (in the supergraph)."""
+    implements_by_graph: dict[str, set[str]] | None = None
+    """The interfaces it implements in each subgraph (``@join__implements``); None when the
+    supergraph does not say (join v0.1), then every subgraph of the type has them all."""
+
+    def implements_in(self, graph: str) -> Collection[str]:
+        """The interfaces this type implements in ``graph``."""
+        if graph not in self.graphs:
+            return ()
+        if self.implements_by_graph is None:
+            return self.interfaces
+        return self.implements_by_graph.get(graph, ())
 
     def is_interface_object_in(self, graph: str) -> bool:
         """Whether ``graph`` sees this interface as an ``@interfaceObject`` (an object type
@@ -105,3 +119,32 @@ class Supergraph:
     schema: GraphQLSchema
     api_schema: GraphQLSchema
     root_types: dict[str, str]
+    _possible: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def possible_types_in(self, abstract: str, graph: str) -> frozenset[str]:
+        """The object types ``graph`` may return for a field of type ``abstract`` there: the
+        union's members or the interface's implementations in that subgraph (an object type
+        stands for itself)."""
+        cache_key = (abstract, graph)
+        found = self._possible.get(cache_key)
+        if found is not None:
+            return found
+        meta = self.types.get(abstract)
+        if meta is None or meta.kind == "object":
+            found = frozenset((abstract,))
+        elif meta.kind == "union":
+            union = self.schema.get_type(abstract)
+            if meta.members_by_graph:
+                found = frozenset(meta.members_by_graph.get(graph, ()))
+            elif isinstance(union, GraphQLUnionType):
+                found = frozenset(t.name for t in union.types if graph in self.types[t.name].graphs)
+            else:
+                found = frozenset()
+        else:
+            found = frozenset(
+                name
+                for name, other in self.types.items()
+                if other.kind == "object" and abstract in other.implements_in(graph)
+            )
+        self._possible[cache_key] = found
+        return found

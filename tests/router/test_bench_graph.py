@@ -70,6 +70,20 @@ async def test_deep_query_answers_like_apollo_gateway(shop: Gateway) -> None:
     assert await shop.execute(DEEP_QUERY) == _expected()
 
 
+async def test_deep_query_makes_fewer_subgraph_requests_than_hive_gateway(
+    shop: Gateway, apps: dict[str, RecordingApp]
+) -> None:
+    """Fetches of one subgraph in the same round share a request, whatever their paths:
+    6 requests, where Hive Gateway makes 7 and @apollo/gateway 16 (13 before)."""
+    await shop.execute(DEEP_QUERY)
+    assert {name: len(app.requests) for name, app in apps.items()} == {
+        "accounts": 2,
+        "products": 2,
+        "inventory": 1,
+        "reviews": 1,
+    }
+
+
 async def test_requires_sends_price_and_weight_to_inventory(
     shop: Gateway, apps: dict[str, RecordingApp]
 ) -> None:

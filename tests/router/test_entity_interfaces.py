@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from router.gateway import Gateway
-from router.planner.builder import PlanningError
+from router.planner.errors import PlanningError
 from router.planner.planner import Planner
 from router.supergraph.compose import compose
 from router.supergraph.errors import CompositionError
@@ -145,7 +145,7 @@ def test_conflicting_selections_under_one_key_are_a_planning_error() -> None:
         "... on Movie { s: similar { id title } } } }"
     )
     _, plan = planner.plan(query, None)  # same field, sub-selections united: fine
-    assert "similar { __typename id }" in plan.fetches[0].operation
+    assert "similar { __typename id }" in plan.nodes[0].operation
     with pytest.raises(PlanningError, match="different fields or arguments"):
         planner.plan(
             "{ topRated { ... on Book { r: ratings { stars } } ... on Movie { r: similar "
@@ -168,14 +168,14 @@ def test_a_non_resolvable_interface_object_reference_resolves_through_the_owner(
     _, plan = planner.plan(
         "{ shelves { items { title ... on Book { author } averageRating } } }", None
     )
-    [root] = plan.fetches
+    root, owner, ratings = plan.nodes
     assert root.operation == "query { shelves { __typename items { __typename id } } }"
-    [owner] = root.children
-    assert (owner.graph, owner.path) == ("media", ("shelves", "items"))
-    assert owner.requirements.keys() == {"Media"}
-    [ratings] = owner.children
-    assert ratings.graph == "ratings"
-    assert ratings.type_conditions == {"Book": "Media", "Movie": "Media"}
+    assert (owner.graph, owner.after) == ("media", {root.id})
+    [owner_call] = owner.calls
+    assert owner_call.targets == [(("shelves", "items"), frozenset({"Media"}))]
+    assert owner_call.requirements.keys() == {"Media"}
+    assert (ratings.graph, ratings.after) == ("ratings", {owner.id})
+    assert ratings.calls[0].type_conditions == {"Book": "Media", "Movie": "Media"}
     assert "... on Media { __typename averageRating }" in ratings.operation
 
 

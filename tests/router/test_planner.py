@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from router.planner.builder import PlanningError
+from router.planner.errors import PlanningError
 from router.planner.planner import OperationError, Planner
 from router.supergraph.loader import load_supergraph
+from tests.router.subgraph_schemas import fetch_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p for p in (FIXTURES / "planner").iterdir() if p.is_dir())
@@ -35,6 +36,9 @@ def test_plan_matches_fixture(case: Path) -> None:
     if os.environ.get("UPDATE_PLAN_FIXTURES"):
         expected_file.write_text(json.dumps(described, indent=2) + "\n")
     assert described == json.loads(expected_file.read_text())
+    supergraph = _planner(case).supergraph
+    for node in plan.nodes:
+        assert fetch_errors(supergraph, node.graph, node.operation) == [], node.operation
 
 
 def test_composed_fixture_matches_live_composition(supergraph_sdl: str) -> None:
