@@ -48,6 +48,7 @@ from graphql import (
 URL_BASE = "http://conformance.invalid"
 
 Resolver = Callable[..., Any]
+OUTAGE_TEXT = "subgraph unavailable"
 
 FEDERATION_PRELUDE = """
 scalar _Any
@@ -155,6 +156,8 @@ class Subgraph:
     # ``fn(representation, world) -> object | None | Exception`` for a type whose entities are
     # not plain rows (an Exception becomes an error at that entity).
     entity_resolvers: dict[str, Resolver] = field(default_factory=dict)
+    # An HTTP status every request is answered with, plain text, no GraphQL (a subgraph down).
+    outage: int | None = None
 
 
 @dataclass(frozen=True)
@@ -397,8 +400,12 @@ class CaseService:
     def invalid(self) -> list[Received]:
         return [r for r in self.received if r.errors]
 
-    def handle(self, subgraph: str, body: bytes) -> tuple[int, dict[str, Any]]:
-        """Answer one GraphQL POST body: (HTTP status, JSON response)."""
+    def handle(self, subgraph: str, body: bytes) -> tuple[int, dict[str, Any] | None]:
+        """Answer one GraphQL POST body: (HTTP status, JSON response or None: plain text)."""
+        schema = self.schemas[subgraph]
+        if schema.subgraph.outage is not None:
+            self.received.append(Received(subgraph, body.decode(errors="replace"), []))
+            return schema.subgraph.outage, None
         try:
             request = json.loads(body)
             query = request["query"]
@@ -407,7 +414,6 @@ class CaseService:
         except (ValueError, KeyError, TypeError, GraphQLError) as exc:
             self.received.append(Received(subgraph, str(body[:2000]), [f"bad request: {exc}"]))
             return 400, {"errors": [{"message": f"bad request: {exc}"}]}
-        schema = self.schemas[subgraph]
         errors = validate(schema.schema, document)
         self.received.append(Received(subgraph, query, [e.message for e in errors]))
         if errors:
@@ -425,4 +431,6 @@ class InProcessTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         status, payload = self.service.handle(self.subgraph, body)
+        if payload is None:
+            return httpx.Response(status, text=OUTAGE_TEXT)
         return httpx.Response(status, json=payload)

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.conformance.corpus import RECORDED, fingerprint, load_cases, recording_dir
-from tests.conformance.harness import URL_BASE, CaseService
+from tests.conformance.harness import OUTAGE_TEXT, URL_BASE, CaseService
 
 NODE_DIR = RECORDED.parent / "node"
 
@@ -63,10 +63,11 @@ def _handler(services: dict[str, CaseService]) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _send(self, status: int, payload: Any) -> None:
-            body = json.dumps(payload).encode()
+            text = payload is None
+            body = OUTAGE_TEXT.encode() if text else json.dumps(payload).encode()
             try:
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", "text/plain" if text else "application/json")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
