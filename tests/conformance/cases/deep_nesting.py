@@ -118,7 +118,8 @@ CASE = Case(
         ),
         Query(
             "back-and-forth",
-            "{ me { reviews { product { reviews { author { reviews { product { price } } } } } } } }",
+            "{ me { reviews { product { reviews { author { reviews { product { price } } } } } "
+            "} } }",
         ),
         Query(
             "wide",

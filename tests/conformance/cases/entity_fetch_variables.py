@@ -43,9 +43,7 @@ reviews = Subgraph(
     """,
     resolvers={
         "Product.reviews": _reviews,
-        "Product.summary": lambda p, _, format, locale=None: (
-            f"{p['id']}:{format}:{locale or '-'}"
-        ),
+        "Product.summary": lambda p, _, format, locale=None: f"{p['id']}:{format}:{locale or '-'}",
     },
 )
 

@@ -36,6 +36,11 @@ def _fee(shipment: dict[str, Any], _: World) -> int:
     return base + int(shipment["weight"]) + size // 100
 
 
+REQUIRED = (
+    "weight(unit: KG) contents { ... on Parcel { fragile } ... on Letter { pages } } "
+    "dimensions { width height }"
+)
+
 fees = Subgraph(
     "fees",
     f"""
@@ -47,7 +52,7 @@ fees = Subgraph(
       dimensions: Dimensions! @external
       fee: Int!
         @requires(
-          fields: "weight(unit: KG) contents {{ ... on Parcel {{ fragile }} ... on Letter {{ pages }} }} dimensions {{ width height }}"
+          fields: "{REQUIRED}"
         )
     }}
     enum Unit {{ KG LB }}
@@ -85,7 +90,8 @@ CASE = Case(
         Query("fee-and-other-argument", "{ shipments { weight(unit: LB) fee } }"),
         Query(
             "fee-and-required-fields",
-            "{ shipments { fee weight(unit: KG) contents { __typename ... on Letter { pages } } } }",
+            "{ shipments { fee weight(unit: KG) contents { __typename ... on Letter { pages } } "
+            "} }",
         ),
         Query(
             "fee-with-aliased-required",
