@@ -86,6 +86,11 @@ class _Objects:
     when selected by ``node`` itself)."""
     resolving: set[tuple[str, str]] = field(default_factory=set)
     """(subgraph, field) pairs being placed, to refuse circular requirements."""
+    obtaining: set[str] = field(default_factory=set)
+    """Fields being fetched for representations: a key made of one cannot be used meanwhile."""
+    upstream: _Objects | None = None
+    """The same objects as an earlier fetch saw them (an ``@interfaceObject``'s, before the
+    interface's subgraph told their concrete type): fields it resolves can be selected there."""
 
 
 class PlanBuilder:
@@ -187,6 +192,7 @@ class PlanBuilder:
         provided: Provided | None,
         root: bool = False,
         with_requirements: bool = False,
+        upstream: _Objects | None = None,
     ) -> list[SItem]:
         """Plan ``fields`` of ``meta`` inside ``node`` (which fetches from ``graph``); returns
         what ``node`` selects, having added the entity fetches for the rest.
@@ -214,7 +220,9 @@ class PlanBuilder:
                 through.setdefault(route, []).append(f)
                 continue
             remote.append(f)
-        objects = _Objects(node, graph, meta, path, local, provided, {f.key: f for f in fields})
+        objects = _Objects(
+            node, graph, meta, path, local, provided, {f.key: f for f in fields}, upstream=upstream
+        )
         if remote:
             if root:
                 raise PlanningError(f'Root field of "{meta.name}" planned outside its subgraph')
@@ -359,6 +367,11 @@ class PlanBuilder:
             elif self._can_select(objects, required_field.name):
                 key = self._select_locally(objects, required_field)
                 node_id = None
+            elif objects.upstream is not None and self._can_select(
+                objects.upstream, required_field.name
+            ):
+                key = self._select_locally(objects.upstream, required_field)
+                node_id = None
             else:
                 key, node_id = self._fetch_requirement(objects, required_field)
             objects.obtained[_signature(required_field)] = (key, node_id)
@@ -408,18 +421,30 @@ class PlanBuilder:
         if clash or required.arguments:
             required = _renamed(required, INTERNAL_PREFIX + required.name)
         errors: list[str] = []
-        for target in sorted(
-            meta.resolving_graphs(required.name),
-            key=lambda g: (_requires(meta, required.name, g) is not None, g),
-        ):
-            if (target, required.name) in objects.resolving:
-                continue
-            try:
-                node = self._entity_fetch(objects, target, [required])
-            except PlanningError as exc:
-                errors.append(str(exc))
-                continue
-            return required.key, node.id
+        objects.obtaining.add(required.name)
+        try:
+            for target in sorted(
+                meta.resolving_graphs(required.name),
+                key=lambda g: (
+                    _requires(meta, required.name, g) is not None,
+                    not self._key_is_local(objects, g),
+                    g,
+                ),
+            ):
+                if (target, required.name) in objects.resolving:
+                    continue
+                try:
+                    node = self._entity_fetch(objects, target, [required])
+                except PlanningError as exc:
+                    errors.append(str(exc))
+                    continue
+                return required.key, node.id
+            route = self._interface_object_route(meta, required.name)
+            if route is not None and (route[1], required.name) not in objects.resolving:
+                node = self._plan_through_interface(objects, *route, [required])
+                return required.key, node.id
+        finally:
+            objects.obtaining.discard(required.name)
         raise PlanningError(
             f'Cannot obtain "{meta.name}.{required.name}" for a representation from '
             f'"{objects.graph}"' + (f": {errors[0]}" if errors else "")
@@ -440,7 +465,10 @@ class PlanBuilder:
             if all(self._can_select(objects, n) for n in _key_names(key)):
                 return key
         for key in candidates:
-            if all(self._obtainable(objects, n, {target}) for n in _key_names(key)):
+            names = _key_names(key)
+            if objects.obtaining.isdisjoint(names) and all(
+                self._obtainable(objects, n, {target}) for n in names
+            ):
                 return key
         raise PlanningError(
             f'Subgraph "{objects.graph}" cannot reach type "{meta.name}" in "{target}": '
@@ -457,7 +485,10 @@ class PlanBuilder:
             if graph in visited:
                 continue
             for key in meta.keys.get(graph, []):
-                if all(self._obtainable(objects, n, visited | {graph}) for n in _key_names(key)):
+                names = _key_names(key)
+                if objects.obtaining.isdisjoint(names) and all(
+                    self._obtainable(objects, n, visited | {graph}) for n in names
+                ):
                     return True
         return False
 
@@ -540,7 +571,9 @@ class PlanBuilder:
             member = self.supergraph.types.get(type_name)
             if member is None:
                 continue
-            planned = self._plan_object(child, owner, member, type_fields, path, None)
+            planned = self._plan_object(
+                child, owner, member, type_fields, path, None, upstream=objects
+            )
             body.append(SFragment(type_name, planned))
         call = child.calls[0]
         existing = call.types.get(interface.name)
@@ -579,20 +612,25 @@ class PlanBuilder:
 
     def _plan_through_interface(
         self, objects: _Objects, interface_name: str, target: str, fields: list[NField]
-    ) -> None:
+    ) -> FetchNode:
         """An entity fetch of the objects to the ``@interfaceObject`` subgraph ``target``, as
         the interface: ``__typename`` in the representations is the interface's name.
         Implementations at the same path share the fetch."""
         meta = objects.meta
         interface = self.supergraph.types[interface_name]
-        key = self._choose_key(objects, target, interface.keys.get(target, []))
-        key_fields = self.normalizer.fields(self._object(meta), [parse_field_set(key)])
-        representation, after = self._obtain(objects, key_fields, is_key=True)
-        required = self._requirement_fields(interface, target, fields, meta)
-        if required:
+        for f in fields:
+            objects.resolving.add((target, f.name))
+        try:
+            key = self._choose_key(objects, target, interface.keys.get(target, []))
+            key_fields = self.normalizer.fields(self._object(meta), [parse_field_set(key)])
+            representation, after = self._obtain(objects, key_fields, is_key=True)
+            required = self._requirement_fields(interface, target, fields, meta)
             more, more_after = self._obtain(objects, required)
-            representation = _merge_requirements(representation, more)
-            after |= more_after
+        finally:
+            for f in fields:
+                objects.resolving.discard((target, f.name))
+        representation = _merge_requirements(representation, more)
+        after |= more_after
         child = self._entity_node(target, objects.path, {objects.node.id, *after})
         planned = self._plan_object(
             child, target, interface, fields, objects.path, None, with_requirements=True
@@ -604,6 +642,7 @@ class PlanBuilder:
             call.requirements.get(meta.name, []), representation
         )
         call.type_conditions[meta.name] = interface_name
+        return child
 
 
 def _requires(meta: TypeMeta, field_name: str, graph: str) -> str | None:
