@@ -50,22 +50,37 @@ async def record_event(
     actor: uuid.UUID | None,
     key: str | None = None,
 ) -> OutboxEvent:
-    """Add `event_type` to the outbox of the current transaction. The payload is the event
-    envelope: id, type, version, occurred_at, actor, data (and the `traceparent` of the
-    current trace, if any)."""
+    """Add `event_type` to the outbox of the current transaction (see `outbox_event`)."""
+    event = outbox_event(event_type, data, actor=actor, key=key)
+    session.add(event)
+    return event
+
+
+def outbox_event(
+    event_type: str,
+    data: BaseModel | dict[str, Any],
+    *,
+    actor: uuid.UUID | None,
+    key: str | None = None,
+    at: datetime | None = None,
+) -> OutboxEvent:
+    """An outbox row for `event_type`, for the caller to write in the transaction of the change.
+    The payload is the event envelope: id, type, version, occurred_at (`at`, default now),
+    actor, data (and the `traceparent` of the current trace, if any)."""
     event_id = uuid.uuid4()
     body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    occurred_at = at or utcnow()
     envelope: dict[str, Any] = {
         "id": str(event_id),
         "type": event_type,
         "version": ENVELOPE_VERSION,
-        "occurred_at": utcnow().isoformat(),
+        "occurred_at": occurred_at.isoformat(),
         "actor": str(actor) if actor else None,
         "data": body,
     }
     traceparent = current_traceparent()
     if traceparent:  # the consumers' work joins the trace of the request that caused it
         envelope["traceparent"] = traceparent
-    event = OutboxEvent(id=event_id, topic=event_type, key=key, payload=envelope)
-    session.add(event)
-    return event
+    return OutboxEvent(
+        id=event_id, topic=event_type, key=key, payload=envelope, created_at=occurred_at
+    )

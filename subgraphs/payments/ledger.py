@@ -1,18 +1,23 @@
-"""Writing money: a payment's status changes and amounts, each with its append-only
-transaction row and its event, in the caller's transaction. Callers hold the row lock."""
+"""Writing money: a change of payments — a new payment, status steps, amounts, edits — each
+step with its append-only transaction row and its event. The change is built in memory and
+written in one statement of the caller's transaction (`Ledger.write`); callers hold the row
+locks of the payments they change."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from shared.events import catalog, record_event
+from shared.events import catalog
+from shared.events.outbox import OutboxEvent, outbox_event
+from shared.models import utcnow
 from subgraphs.payments.models import Payment, PaymentTransaction
-from subgraphs.payments.repository import PaymentRepository
+from subgraphs.payments.repository import Changes, KeyClaim, PaymentRepository
 from subgraphs.payments.states import PaymentStatus, check_transition
+
+MICROSECOND = timedelta(microseconds=1)
 
 
 class TransactionType:
@@ -22,16 +27,20 @@ class TransactionType:
 
 
 class Ledger:
-    def __init__(self, session: AsyncSession, payments: PaymentRepository) -> None:
-        self.session = session
+    def __init__(self, payments: PaymentRepository) -> None:
         self.payments = payments
+        self.new: Payment | None = None
+        self.changed: dict[uuid.UUID, Payment] = {}
+        self.transactions: list[PaymentTransaction] = []
+        self.events: list[OutboxEvent] = []
+        self._last: datetime | None = None
 
-    async def open(self, payment: Payment, *, actor: uuid.UUID) -> Payment:
-        """Insert a new payment with its first transaction and `payment.created`."""
-        await self.payments.add(payment)
-        await self._append(payment, TransactionType.CREATED, {"actor": str(actor)})
-        await record_event(
-            self.session,
+    def open(self, payment: Payment, *, actor: uuid.UUID) -> Payment:
+        """A new payment with its first transaction and `payment.created`."""
+        self.new = payment
+        at = self._tick()
+        self._append(payment, TransactionType.CREATED, {"actor": str(actor)}, at)
+        self._record(
             catalog.PAYMENT_CREATED,
             catalog.PaymentCreated(
                 payment_id=payment.id,
@@ -43,12 +52,13 @@ class Ledger:
                 customer_id=payment.customer_id,
                 pays_payment_id=payment.pays_payment_id,
             ),
-            actor=actor,
-            key=str(payment.id),
+            actor,
+            payment,
+            at,
         )
         return payment
 
-    async def move(
+    def move(
         self,
         payment: Payment,
         target: PaymentStatus,
@@ -61,8 +71,9 @@ class Ledger:
         current = PaymentStatus(payment.status)
         check_transition(current, target)
         payment.status = target.value
-        await self.payments.flush()
-        await self._append(
+        self.edit(payment)
+        at = self._tick()
+        self._append(
             payment,
             TransactionType.STATUS_CHANGED,
             {
@@ -72,9 +83,9 @@ class Ledger:
                 "source": source,
                 "reason": reason,
             },
+            at,
         )
-        await record_event(
-            self.session,
+        self._record(
             catalog.PAYMENT_STATUS_CHANGED,
             catalog.PaymentStatusChanged(
                 payment_id=payment.id,
@@ -87,29 +98,78 @@ class Ledger:
                 currency=payment.currency,
                 reason=reason,
             ),
-            actor=actor,
-            key=str(payment.id),
+            actor,
+            payment,
+            at,
         )
 
-    async def reprice(self, payment: Payment, amount: Decimal, *, actor: uuid.UUID) -> None:
+    def reprice(self, payment: Payment, amount: Decimal, *, actor: uuid.UUID) -> None:
         previous = payment.amount
         if previous == amount:
             return
         payment.amount = amount
-        await self.payments.flush()
-        await self._append(
+        self.edit(payment)
+        self._append(
             payment,
             TransactionType.AMOUNT_CHANGED,
             {"from": str(previous), "to": str(amount), "actor": str(actor)},
+            self._tick(),
         )
 
-    async def _append(self, payment: Payment, kind: str, metadata: dict[str, Any]) -> None:
-        await self.payments.add_transaction(
+    def edit(self, payment: Payment) -> None:
+        """Write `payment`'s columns back with the change (a new payment is written anyway)."""
+        if payment is not self.new:
+            self.changed[payment.id] = payment
+
+    def held(self, payment_id: uuid.UUID) -> Payment | None:
+        """A payment this change already holds (its in-memory state is the current one)."""
+        if self.new is not None and self.new.id == payment_id:
+            return self.new
+        return self.changed.get(payment_id)
+
+    async def write(
+        self, claim: KeyClaim | None = None, *, answered_key: uuid.UUID | None = None
+    ) -> bool:
+        """Store the change in one statement; False (nothing stored) when `claim` names a key
+        another request holds. The new payment is the answer stored with `claim` or with the
+        already claimed `answered_key`. Timestamps set by the database are copied back."""
+        written = await self.payments.write(
+            Changes(self.new, list(self.changed.values()), self.transactions, self.events),
+            claim=claim,
+            answered_key=answered_key,
+        )
+        if written is None:
+            return False
+        for payment in (self.new, *self.changed.values()):
+            if payment is not None:
+                payment.created_at, payment.updated_at = written[payment.id]
+        return True
+
+    def transactions_of(self, payment_id: uuid.UUID) -> list[PaymentTransaction]:
+        return [t for t in self.transactions if t.payment_id == payment_id]
+
+    def _tick(self) -> datetime:
+        """Now, later than every earlier step of this change: rows and events keep their order
+        by time (the relay publishes the outbox by created_at)."""
+        now = utcnow()
+        if self._last is not None and now <= self._last:
+            now = self._last + MICROSECOND
+        self._last = now
+        return now
+
+    def _append(self, payment: Payment, kind: str, metadata: dict[str, Any], at: datetime) -> None:
+        self.transactions.append(
             PaymentTransaction(
                 payment_id=payment.id,
                 transaction_type=kind,
                 amount=payment.amount,
                 status=payment.status,
                 metadata_=metadata,
+                created_at=at,
             )
         )
+
+    def _record(
+        self, event_type: str, data: Any, actor: uuid.UUID | None, payment: Payment, at: datetime
+    ) -> None:
+        self.events.append(outbox_event(event_type, data, actor=actor, key=str(payment.id), at=at))

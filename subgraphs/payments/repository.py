@@ -7,10 +7,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -28,11 +29,13 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from shared.events.outbox import OutboxEvent
 from subgraphs.payments.models import IdempotencyKey, Payment, PaymentTransaction, ProcessorEvent
 
 # auth.users, read-only: the one column set this domain needs to address a payment request to
@@ -40,6 +43,10 @@ from subgraphs.payments.models import IdempotencyKey, Payment, PaymentTransactio
 # the shared database, avoids a synchronous call into the auth subgraph for a single indexed
 # look-up; nothing in this domain ever writes to it.
 _AUTH_USERS = table("users", column("id"), column("email"), column("role"), schema="auth")
+# Every column of a payment, labelled with its attribute's name (`metadata_`).
+_PAYMENT_COLUMNS = tuple(
+    attribute.columns[0].label(attribute.key) for attribute in sa_inspect(Payment).column_attrs
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,31 +116,62 @@ class Keyset:
         return pair < bound if self.descending else pair > bound
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one change of payments writes: a new payment, changed payments (their columns
+    as they are now), ledger rows and outbox events, each list in the order it happened."""
+
+    new: Payment | None
+    changed: Sequence[Payment]
+    transactions: Sequence[PaymentTransaction]
+    events: Sequence[OutboxEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyClaim:
+    """An Idempotency-Key taken in the same statement as the payment that answers it."""
+
+    user_id: uuid.UUID
+    key: str
+    fingerprint: str
+    ttl: timedelta
+
+
+Written = dict[uuid.UUID, tuple[datetime, datetime]]
+"""created_at and updated_at of each payment a change wrote, by id."""
+
+
 class PaymentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, payment: Payment) -> Payment:
-        self.session.add(payment)
-        await self.session.flush()
-        return payment
-
-    async def add_transaction(self, transaction: PaymentTransaction) -> None:
-        self.session.add(transaction)
-        await self.session.flush()
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
     async def get_for_update(self, payment_id: uuid.UUID) -> Payment | None:
-        """The payment row, locked until the transaction ends (fresh from the database)."""
+        """The payment row, locked until the transaction ends (detached: changes to it are
+        written by `write`)."""
         result = await self.session.execute(
-            select(Payment)
-            .where(col(Payment.id) == payment_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            select(*_PAYMENT_COLUMNS).where(col(Payment.id) == payment_id).with_for_update()
         )
-        return result.scalar_one_or_none()
+        row = result.first()
+        return Payment(**row._mapping) if row else None
+
+    async def write(
+        self,
+        changes: Changes,
+        *,
+        claim: KeyClaim | None = None,
+        answered_key: uuid.UUID | None = None,
+    ) -> Written | None:
+        """Everything of `changes` in one statement (one round trip). With `claim`, only when
+        the key is free or expired (a concurrent claimer waits on the unique index until the
+        holder's transaction ends) — else nothing is written and the answer is None. The new
+        payment, as stored, becomes the key's answer (`claim`, or the already claimed
+        `answered_key`)."""
+        connection = await self.session.connection()
+        result = await connection.exec_driver_sql(
+            _WRITE, _write_arguments(changes, claim, answered_key)
+        )
+        written = {row.id: (row.created_at, row.updated_at) for row in result}
+        return written or None
 
     async def get_many(self, ids: Sequence[uuid.UUID], scope: Scope) -> list[Payment]:
         result = await self.session.execute(
@@ -263,31 +301,15 @@ class IdempotencyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim(
-        self, user_id: uuid.UUID, key: str, fingerprint: str, now: datetime, expires_at: datetime
-    ) -> uuid.UUID | None:
-        """Take the key for this request; None when another request holds it (unexpired).
-        A concurrent claimer of the same key waits here until the holder's transaction ends
-        (the unique index), then gets None — or the key, when the holder rolled back."""
-        values = insert(IdempotencyKey).values(
-            user_id=user_id,
-            idempotency_key=key,
-            fingerprint=fingerprint,
-            created_at=now,
-            expires_at=expires_at,
-        )
-        statement = values.on_conflict_do_update(
-            constraint="uq_idempotency_keys_user_id",
-            set_={
-                "fingerprint": values.excluded.fingerprint,
-                "payment_id": None,
-                "response": None,
-                "created_at": values.excluded.created_at,
-                "expires_at": values.excluded.expires_at,
-            },
-            where=col(IdempotencyKey.expires_at) <= now,
-        ).returning(col(IdempotencyKey.id))
-        return (await self.session.execute(statement)).scalar_one_or_none()
+    async def claim(self, claim: KeyClaim) -> uuid.UUID | None:
+        """Take the key for this request, its answer to come; None when another request holds
+        it (unexpired). A concurrent claimer of the same key waits here until the holder's
+        transaction ends (the unique index), then gets None — or the key, when the holder
+        rolled back."""
+        connection = await self.session.connection()
+        result = await connection.exec_driver_sql(_CLAIM, _claim_arguments(claim, None))
+        row = result.first()
+        return row[0] if row else None
 
     async def get(self, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
         result = await self.session.execute(
@@ -298,15 +320,6 @@ class IdempotencyRepository:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
-
-    async def store(
-        self, key_id: uuid.UUID, payment_id: uuid.UUID, response: dict[str, Any]
-    ) -> None:
-        row = await self.session.get(IdempotencyKey, key_id)
-        assert row is not None
-        row.payment_id = payment_id
-        row.response = response
-        await self.session.flush()
 
 
 class ProcessorEventRepository:
@@ -322,3 +335,125 @@ class ProcessorEventRepository:
             .returning(col(ProcessorEvent.event_id))
         )
         return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+
+# Statements of `PaymentRepository.write` and `IdempotencyRepository.claim`: every value is a
+# parameter; one text each, prepared once per connection.
+
+_CLAIM = """
+INSERT INTO payments.idempotency_keys AS k
+    (user_id, idempotency_key, fingerprint, payment_id, response, created_at, expires_at)
+SELECT $1::uuid, $2::text, $3::text, $4::uuid,
+    $5::text::jsonb || jsonb_build_object('created_at', now(), 'updated_at', now()),
+    now(), now() + $6::interval
+WHERE $2::text IS NOT NULL
+ON CONFLICT ON CONSTRAINT uq_idempotency_keys_user_id DO UPDATE SET
+    fingerprint = EXCLUDED.fingerprint, payment_id = EXCLUDED.payment_id,
+    response = EXCLUDED.response, created_at = EXCLUDED.created_at,
+    expires_at = EXCLUDED.expires_at
+WHERE k.expires_at <= now()
+RETURNING k.id
+"""
+"""Take key $2 of user $1 unless another request holds it unexpired: its answer is payment $4
+($5: the payment as JSON, without the timestamps that the database adds), or none yet."""
+
+_WRITE = """
+WITH claim AS (CLAIM),
+go AS (SELECT $2::text IS NULL OR EXISTS (SELECT FROM claim) AS ok),
+answered AS (
+    UPDATE payments.idempotency_keys
+    SET payment_id = $4::uuid,
+        response = $5::text::jsonb || jsonb_build_object('created_at', now(), 'updated_at', now())
+    WHERE id = $7::uuid),
+rows AS (
+    SELECT r.* FROM go, unnest($8::uuid[], $9::uuid[], $10::numeric[], $11::text[], $12::text[],
+        $13::text[], $14::text[], $15::text[], $16::uuid[], $17::uuid[], $18::bool[])
+        AS r(id, user_id, amount, currency, status, type, description, metadata, customer_id,
+             pays_payment_id, is_new)
+    WHERE go.ok),
+created AS (
+    INSERT INTO payments.payments (id, user_id, amount, currency, status, type, description,
+        metadata, customer_id, pays_payment_id, created_at, updated_at)
+    SELECT id, user_id, amount, currency, status, type, description, metadata::jsonb,
+        customer_id, pays_payment_id, now(), now()
+    FROM rows WHERE is_new
+    RETURNING id, created_at, updated_at),
+changed AS (
+    UPDATE payments.payments AS p
+    SET status = r.status, amount = r.amount, description = r.description,
+        metadata = r.metadata::jsonb, customer_id = r.customer_id
+    FROM rows AS r WHERE p.id = r.id AND NOT r.is_new
+    RETURNING p.id, p.created_at, p.updated_at),
+ledger AS (
+    INSERT INTO payments.payment_transactions
+        (id, payment_id, transaction_type, amount, status, metadata, created_at)
+    SELECT t.id, t.payment_id, t.kind, t.amount, t.status, t.metadata::jsonb, t.at
+    FROM go, unnest($19::uuid[], $20::uuid[], $21::text[], $22::numeric[], $23::text[],
+        $24::text[], $25::timestamptz[])
+        WITH ORDINALITY AS t(id, payment_id, kind, amount, status, metadata, at, n)
+    WHERE go.ok
+    ORDER BY t.n),  -- the identity `seq` follows the order of the steps
+outbox AS (
+    INSERT INTO events.outbox (id, topic, key, payload, created_at)
+    SELECT e.id, e.topic, e.key, e.payload::jsonb, e.at
+    FROM go, unnest($26::uuid[], $27::text[], $28::text[], $29::text[], $30::timestamptz[])
+        AS e(id, topic, key, payload, at)
+    WHERE go.ok)
+SELECT * FROM created UNION ALL SELECT * FROM changed
+""".replace("CLAIM", _CLAIM)
+"""A change in one statement: the claim of key $2 (when given) decides whether anything is
+written; else key $7 (when given) gets its answer. Foreign keys are checked at the statement's
+end, so rows may refer to the payment inserted beside them."""
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _claim_arguments(claim: KeyClaim | None, answer: Payment | None) -> tuple[Any, ...]:
+    """$1 to $6 of `_CLAIM`: the key (or none) and the payment answering it (or none yet)."""
+    response = (
+        _json(answer.model_dump(mode="json", exclude={"created_at", "updated_at"}))
+        if answer is not None
+        else None
+    )
+    answer_id = answer.id if answer is not None else None
+    if claim is None:
+        return None, None, None, answer_id, response, None
+    return claim.user_id, claim.key, claim.fingerprint, answer_id, response, claim.ttl
+
+
+def _write_arguments(
+    changes: Changes, claim: KeyClaim | None, answered_key: uuid.UUID | None
+) -> tuple[Any, ...]:
+    answer = changes.new if claim is not None or answered_key is not None else None
+    payments = [changes.new] if changes.new is not None else []
+    payments.extend(changes.changed)
+    transactions, events = changes.transactions, changes.events
+    return (
+        *_claim_arguments(claim, answer),
+        answered_key,
+        [p.id for p in payments],
+        [p.user_id for p in payments],
+        [p.amount for p in payments],
+        [p.currency for p in payments],
+        [p.status for p in payments],
+        [p.type for p in payments],
+        [p.description for p in payments],
+        [_json(p.metadata_) for p in payments],
+        [p.customer_id for p in payments],
+        [p.pays_payment_id for p in payments],
+        [p is changes.new for p in payments],
+        [t.id for t in transactions],
+        [t.payment_id for t in transactions],
+        [t.transaction_type for t in transactions],
+        [t.amount for t in transactions],
+        [t.status for t in transactions],
+        [_json(t.metadata_) for t in transactions],
+        [t.created_at for t in transactions],
+        [e.id for e in events],
+        [e.topic for e in events],
+        [e.key for e in events],
+        [_json(e.payload) for e in events],
+        [e.created_at for e in events],
+    )

@@ -381,8 +381,10 @@ def mutation_type(processor: PaymentProcessor, idempotency_ttl: timedelta) -> ty
             if key is not None:
                 key = parse_command(commands.IdempotencyKey, {"idempotencyKey": key}).value
             service = _service(context, processor=processor, idempotency_ttl=idempotency_ttl)
-            payment = await service.create(await context.require_viewer(), data, key)
-            return PaymentNode.from_row(payment)
+            created = await service.create(await context.require_viewer(), data, key)
+            if created.transactions is not None:  # a new payment's ledger is what was written
+                _transactions_loader(context).prime(created.payment.id, created.transactions)
+            return PaymentNode.from_row(created.payment)
 
     return Mutation
 

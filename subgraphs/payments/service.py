@@ -15,11 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Forbidden, NotFound
-from shared.models import utcnow
 from shared.rbac import Role
 from shared.security.tokens import AccessClaims
 from subgraphs.payments import commands, cursors
@@ -37,6 +35,7 @@ from subgraphs.payments.models import Payment, PaymentTransaction
 from subgraphs.payments.processors import InternalLedgerProcessor, PaymentProcessor
 from subgraphs.payments.repository import (
     IdempotencyRepository,
+    KeyClaim,
     Keyset,
     PaymentFilter,
     PaymentRepository,
@@ -98,6 +97,15 @@ AmountLimit = Callable[[], Awaitable[Decimal]]
 """Reads the platform's current largest accepted amount (`payments.max_amount`)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A create request's answer: the payment, and its ledger as just written (None when the
+    answer is a replay of an earlier request's)."""
+
+    payment: Payment
+    transactions: list[PaymentTransaction] | None
+
+
 class PaymentService:
     def __init__(
         self,
@@ -112,7 +120,7 @@ class PaymentService:
         self.payments = PaymentRepository(session)
         self.keys = IdempotencyRepository(session)
         self.processor_events = ProcessorEventRepository(session)
-        self.ledger = Ledger(session, self.payments)
+        self.ledger = Ledger(self.payments)
         self.processor = processor or InternalLedgerProcessor()
         self.idempotency_ttl = idempotency_ttl
 
@@ -123,7 +131,7 @@ class PaymentService:
         viewer: AccessClaims,
         data: commands.CreatePayment,
         idempotency_key: str | None = None,
-    ) -> Payment:
+    ) -> Created:
         """Create once per Idempotency-Key: a repeat with the same body gets the first answer
         (a concurrent repeat waits for it), with another body IDEMPOTENCY_KEY_REUSED."""
         if CREATOR_OF[data.type] is not viewer.role:
@@ -132,18 +140,18 @@ class PaymentService:
                 f"{data.type.value}"
             )
         await self._check_amount(data.amount)
-        if idempotency_key is None:
-            return await self._create(viewer, data)
-        fingerprint = hashlib.sha256(data.fingerprint_source()).hexdigest()
-        now = utcnow()
-        key_id = await self.keys.claim(
-            viewer.user_id, idempotency_key, fingerprint, now, now + self.idempotency_ttl
-        )
-        if key_id is None:
-            return await self._replay(viewer.user_id, idempotency_key, fingerprint)
-        payment = await self._create(viewer, data)
-        await self.keys.store(key_id, payment.id, payment.model_dump(mode="json"))
-        return payment
+        claim = None
+        if idempotency_key is not None:
+            fingerprint = hashlib.sha256(data.fingerprint_source()).hexdigest()
+            claim = KeyClaim(viewer.user_id, idempotency_key, fingerprint, self.idempotency_ttl)
+        if data.pays_payment_id is not None:
+            payment = await self._pay_request(viewer, data, data.pays_payment_id, claim)
+        else:
+            payment = await self._open(viewer, data, claim)
+        if payment is None:
+            assert claim is not None
+            return Created(await self._replay(claim), None)
+        return Created(payment, self.ledger.transactions_of(payment.id))
 
     async def _check_amount(self, amount: Decimal | None) -> None:
         if amount is None or self.max_amount is None:
@@ -152,31 +160,27 @@ class PaymentService:
         if amount > limit:
             raise AmountAboveLimit(details={"maxAmount": str(limit)})
 
-    async def _replay(self, user_id: uuid.UUID, key: str, fingerprint: str) -> Payment:
-        stored = await self.keys.get(user_id, key)
+    async def _replay(self, claim: KeyClaim) -> Payment:
+        stored = await self.keys.get(claim.user_id, claim.key)
         if stored is None or stored.response is None:
             raise AssertionError("an idempotency key was held without its response")
-        if stored.fingerprint != fingerprint:
-            raise IdempotencyKeyReused(details={"idempotencyKey": key})
+        if stored.fingerprint != claim.fingerprint:
+            raise IdempotencyKeyReused(details={"idempotencyKey": claim.key})
         return Payment.model_validate(stored.response)
 
-    async def _create(self, viewer: AccessClaims, data: commands.CreatePayment) -> Payment:
-        if data.type is PaymentType.initiate:
-            return await self._initiate(viewer, data)
-        if data.pays_payment_id is not None:
-            return await self._pay_request(viewer, data, data.pays_payment_id)
-        payment = await self.ledger.open(
-            self._new(viewer, data, data.amount, data.currency or DEFAULT_CURRENCY),
-            actor=viewer.user_id,
-        )
-        await self._submit(payment)
-        return await self._fresh(payment)
-
-    async def _initiate(self, viewer: AccessClaims, data: commands.CreatePayment) -> Payment:
+    async def _open(
+        self, viewer: AccessClaims, data: commands.CreatePayment, claim: KeyClaim | None
+    ) -> Payment | None:
+        """A request (initiate) or a payment of no request, written with its key in one
+        statement (nothing is locked before it, so a concurrent repeat waits on the key);
+        None when the key is another request's."""
         payment = self._new(viewer, data, data.amount, data.currency or DEFAULT_CURRENCY)
         if data.customer_id is not None or data.customer_email is not None:
             payment.customer_id = await self._customer(data)
-        return await self._fresh(await self.ledger.open(payment, actor=viewer.user_id))
+        self.ledger.open(payment, actor=viewer.user_id)
+        if data.type is PaymentType.payment:
+            await self._submit(payment)
+        return payment if await self.ledger.write(claim) else None
 
     async def _customer(self, data: commands.CreatePayment) -> uuid.UUID:
         """The addressed customer; given both an id and an email, they must name the same."""
@@ -187,11 +191,20 @@ class PaymentService:
         return found[0]
 
     async def _pay_request(
-        self, viewer: AccessClaims, data: commands.CreatePayment, request_id: uuid.UUID
-    ) -> Payment:
+        self,
+        viewer: AccessClaims,
+        data: commands.CreatePayment,
+        request_id: uuid.UUID,
+        claim: KeyClaim | None,
+    ) -> Payment | None:
         """Pay a VENDOR's request: the request (locked) moves to processing and follows the
-        payment's outcome. An unaddressed request becomes addressed to its payer."""
-        request = await self.payments.get_for_update(request_id)
+        payment's outcome. An unaddressed request becomes addressed to its payer. The key is
+        claimed before the request is locked, so a concurrent repeat waits for the first
+        answer rather than finding the request already paid."""
+        key_id = await self.keys.claim(claim) if claim is not None else None
+        if claim is not None and key_id is None:
+            return None
+        request = await self._hold(request_id)
         if (
             request is None
             or request.type != PaymentType.initiate.value
@@ -209,10 +222,8 @@ class PaymentService:
                 details={"amount": str(request.amount), "currency": request.currency},
             )
         request.customer_id = viewer.user_id
-        payment = await self.ledger.open(
-            self._new(viewer, data, amount, currency), actor=viewer.user_id
-        )
-        await self.ledger.move(
+        payment = self.ledger.open(self._new(viewer, data, amount, currency), actor=viewer.user_id)
+        self.ledger.move(
             request,
             PaymentStatus.processing,
             actor=viewer.user_id,
@@ -220,16 +231,15 @@ class PaymentService:
             reason=f"paid by payment {payment.id}",
         )
         await self._submit(payment)
-        return await self._fresh(payment)
+        await self.ledger.write(answered_key=key_id)
+        return payment
 
     def _new(
         self, viewer: AccessClaims, data: commands.CreatePayment, amount: Decimal, currency: str
     ) -> Payment:
+        """A payment in memory; its timestamps are the database's transaction time, set when
+        it is written (as the updated_at trigger uses: never updated before it was created)."""
         return Payment(
-            # The database's transaction time, as the updated_at trigger uses: a new payment
-            # is never updated before it was created.
-            created_at=func.now(),  # type: ignore[arg-type]
-            updated_at=func.now(),  # type: ignore[arg-type]
             user_id=viewer.user_id,
             type=data.type.value,
             status=INITIAL_STATUS[data.type].value,
@@ -261,20 +271,22 @@ class PaymentService:
             if payment.pays_payment_id is not None:
                 raise PaymentNotEditable("A payment of a request carries the request's amount")
             await self._check_amount(data.amount)
-            await self.ledger.reprice(payment, data.amount, actor=viewer.user_id)
+            self.ledger.reprice(payment, data.amount, actor=viewer.user_id)
         if "description" in fields:
             payment.description = data.description
         if "metadata" in fields:
             payment.metadata_ = data.metadata
-        await self.payments.flush()
-        return await self._fresh(payment)
+        self.ledger.edit(payment)
+        await self.ledger.write()
+        return payment
 
     async def cancel(self, viewer: AccessClaims, payment_id: uuid.UUID) -> Payment:
         payment = await self._locked(viewer, payment_id, owner_only=True)
         await self._advance(
             payment, PaymentStatus.cancelled, actor=viewer.user_id, source=_source(viewer)
         )
-        return await self._fresh(payment)
+        await self.ledger.write()
+        return payment
 
     async def change_status(
         self, viewer: AccessClaims, payment_id: uuid.UUID, data: commands.ChangeStatus
@@ -289,11 +301,12 @@ class PaymentService:
             reason=data.reason,
             direct=True,
         )
-        return await self._fresh(payment)
+        await self.ledger.write()
+        return payment
 
     async def apply_processor_outcome(self, outcome: commands.ProcessorOutcome) -> bool:
         """Apply a processor's report once; False when the event was already applied."""
-        payment = await self.payments.get_for_update(outcome.payment_id)
+        payment = await self._hold(outcome.payment_id)
         if payment is None:
             raise NotFound("Payment not found")
         if not await self.processor_events.claim(outcome.id, payment.id, outcome.status):
@@ -305,6 +318,7 @@ class PaymentService:
             source=self.processor.name,
             reason=outcome.reason,
         )
+        await self.ledger.write()
         return True
 
     async def _advance(
@@ -322,19 +336,24 @@ class PaymentService:
         to the same end."""
         steps = [target] if direct else path_to(PaymentStatus(payment.status), target)
         for step in steps:
-            await self.ledger.move(payment, step, actor=actor, source=source, reason=reason)
+            self.ledger.move(payment, step, actor=actor, source=source, reason=reason)
         status = PaymentStatus(payment.status)
         if payment.pays_payment_id is None or not is_terminal(status):
             return
-        request = await self.payments.get_for_update(payment.pays_payment_id)
+        request = await self._hold(payment.pays_payment_id)
         if request is not None and request.status == PaymentStatus.processing.value:
-            await self.ledger.move(
+            self.ledger.move(
                 request,
                 status,
                 actor=actor,
                 source=FOLLOW_SOURCE,
                 reason=f"payment {payment.id} {status.value}",
             )
+
+    async def _hold(self, payment_id: uuid.UUID) -> Payment | None:
+        """The payment as this change has it, else locked from the database."""
+        held = self.ledger.held(payment_id)
+        return held if held is not None else await self.payments.get_for_update(payment_id)
 
     async def _locked(
         self, viewer: AccessClaims, payment_id: uuid.UUID, *, owner_only: bool
@@ -346,11 +365,6 @@ class PaymentService:
             raise NotFound("Payment not found")
         if owner_only and viewer.role is not Role.ADMIN and payment.user_id != viewer.user_id:
             raise Forbidden("Only the payment's owner or an ADMIN can change it")
-        return payment
-
-    async def _fresh(self, payment: Payment) -> Payment:
-        """The row as stored (updated_at is set by the database's trigger)."""
-        await self.session.refresh(payment)
         return payment
 
     # Reading ---------------------------------------------------------------------------------
