@@ -117,20 +117,32 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
 
 
 async def read_setting(session: AsyncSession, redis: Redis, settings: Settings, name: str) -> Any:
-    """The current value of setting `name` (its default when never set). A Redis failure
-    only costs the cache: the value is then read from the database."""
-    key = CONFIG_KEYS[name]
+    """The current value of setting `name` (its default when never set)."""
+    return setting_value(await read_stored(session, redis), settings, name)
+
+
+async def read_stored(session: AsyncSession, redis: Redis) -> dict[str, Any]:
+    """Every stored value (JSON form), from the cache. A Redis failure only costs the cache:
+    the values are then read from the database."""
     cached: bytes | str | None = None
     try:
         cached = await redis.get(CACHE_KEY)
     except RedisError as exc:
         logger.warning("config cache unavailable", exc_info=exc)
-    stored_values = json.loads(cached) if cached is not None else await refresh(session, redis)
-    stored = stored_values.get(name)
-    if stored is None:
+    if cached is None:
+        return await refresh(session, redis)
+    stored: dict[str, Any] = json.loads(cached)
+    return stored
+
+
+def setting_value(stored: dict[str, Any], settings: Settings, name: str) -> Any:
+    """Setting `name` from the stored values of `read_stored` (its default when not stored)."""
+    key = CONFIG_KEYS[name]
+    value = stored.get(name)
+    if value is None:
         return key.default(settings)
     try:
-        return key.load(stored)
+        return key.load(value)
     except ValidationError:
         logger.error("stored setting is invalid; using its default", extra={"key": name})
         return key.default(settings)

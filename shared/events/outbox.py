@@ -5,6 +5,7 @@ A relay publishes unpublished rows to the broker."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,17 @@ class OutboxEvent(SQLModel, table=True):
     published_at: datetime | None = timestamp()
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An outbox row to be written (the columns of `OutboxEvent`)."""
+
+    id: uuid.UUID
+    topic: str
+    key: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
 async def record_event(
     session: AsyncSession,
     event_type: str,
@@ -51,7 +63,10 @@ async def record_event(
     key: str | None = None,
 ) -> OutboxEvent:
     """Add `event_type` to the outbox of the current transaction (see `outbox_event`)."""
-    event = outbox_event(event_type, data, actor=actor, key=key)
+    new = outbox_event(event_type, data, actor=actor, key=key)
+    event = OutboxEvent(
+        id=new.id, topic=new.topic, key=new.key, payload=new.payload, created_at=new.created_at
+    )
     session.add(event)
     return event
 
@@ -63,7 +78,7 @@ def outbox_event(
     actor: uuid.UUID | None,
     key: str | None = None,
     at: datetime | None = None,
-) -> OutboxEvent:
+) -> NewEvent:
     """An outbox row for `event_type`, for the caller to write in the transaction of the change.
     The payload is the event envelope: id, type, version, occurred_at (`at`, default now),
     actor, data (and the `traceparent` of the current trace, if any)."""
@@ -81,6 +96,4 @@ def outbox_event(
     traceparent = current_traceparent()
     if traceparent:  # the consumers' work joins the trace of the request that caused it
         envelope["traceparent"] = traceparent
-    return OutboxEvent(
-        id=event_id, topic=event_type, key=key, payload=envelope, created_at=occurred_at
-    )
+    return NewEvent(event_id, event_type, key, envelope, occurred_at)

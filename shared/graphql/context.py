@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import Settings
-from shared.config_store import MAINTENANCE_MODE, read_setting
+from shared.config_store import MAINTENANCE_MODE, read_stored, setting_value
 from shared.errors import AppError, ServiceUnavailable, Unauthorized
 from shared.security.denylist import is_revoked
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
@@ -43,7 +43,7 @@ class RequestContext:
     loaders: dict[str, Any] = field(default_factory=dict)
     _session: AsyncSession | None = None
     _viewer: asyncio.Task[AccessClaims | None] | None = None
-    _maintenance: asyncio.Future[Any] | None = None
+    _stored_settings: asyncio.Future[dict[str, Any]] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -101,12 +101,13 @@ class RequestContext:
         return claims
 
     async def in_maintenance(self) -> bool:
-        """The `maintenance_mode` setting, read once per request."""
-        if self._maintenance is None:
-            self._maintenance = asyncio.ensure_future(
-                read_setting(self.session(), self.redis, self.settings, MAINTENANCE_MODE)
-            )
-        return bool(await asyncio.shield(self._maintenance))
+        return bool(await self.setting(MAINTENANCE_MODE))
+
+    async def setting(self, name: str) -> Any:
+        """A run-time setting (`shared.config_store`); all of them are read once per request."""
+        if self._stored_settings is None:
+            self._stored_settings = asyncio.ensure_future(read_stored(self.session(), self.redis))
+        return setting_value(await asyncio.shield(self._stored_settings), self.settings, name)
 
     def loader(self, name: str, factory: Any) -> Any:
         """A per-request DataLoader, created on first use."""

@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from shared.events import catalog
-from shared.events.outbox import OutboxEvent, outbox_event
+from shared.events.outbox import NewEvent, outbox_event
 from shared.models import utcnow
-from subgraphs.payments.models import Payment, PaymentTransaction
-from subgraphs.payments.repository import Changes, KeyClaim, PaymentRepository
+from subgraphs.payments.models import Payment
+from subgraphs.payments.repository import Changes, KeyClaim, NewTransaction, PaymentRepository
 from subgraphs.payments.states import PaymentStatus, check_transition
 
 MICROSECOND = timedelta(microseconds=1)
@@ -31,8 +31,8 @@ class Ledger:
         self.payments = payments
         self.new: Payment | None = None
         self.changed: dict[uuid.UUID, Payment] = {}
-        self.transactions: list[PaymentTransaction] = []
-        self.events: list[OutboxEvent] = []
+        self.transactions: list[NewTransaction] = []
+        self.events: list[NewEvent] = []
         self._last: datetime | None = None
 
     def open(self, payment: Payment, *, actor: uuid.UUID) -> Payment:
@@ -145,7 +145,7 @@ class Ledger:
                 payment.created_at, payment.updated_at = written[payment.id]
         return True
 
-    def transactions_of(self, payment_id: uuid.UUID) -> list[PaymentTransaction]:
+    def transactions_of(self, payment_id: uuid.UUID) -> list[NewTransaction]:
         return [t for t in self.transactions if t.payment_id == payment_id]
 
     def _tick(self) -> datetime:
@@ -159,14 +159,7 @@ class Ledger:
 
     def _append(self, payment: Payment, kind: str, metadata: dict[str, Any], at: datetime) -> None:
         self.transactions.append(
-            PaymentTransaction(
-                payment_id=payment.id,
-                transaction_type=kind,
-                amount=payment.amount,
-                status=payment.status,
-                metadata_=metadata,
-                created_at=at,
-            )
+            NewTransaction(payment.id, kind, payment.amount, payment.status, metadata, at)
         )
 
     def _record(

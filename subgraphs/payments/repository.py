@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from shared.events.outbox import OutboxEvent
+from shared.events.outbox import NewEvent
 from subgraphs.payments.models import IdempotencyKey, Payment, PaymentTransaction, ProcessorEvent
 
 # auth.users, read-only: the one column set this domain needs to address a payment request to
@@ -117,14 +117,27 @@ class Keyset:
 
 
 @dataclass(frozen=True, slots=True)
+class NewTransaction:
+    """A ledger row to be written (the columns of `PaymentTransaction` but `seq`)."""
+
+    payment_id: uuid.UUID
+    transaction_type: str
+    amount: Decimal
+    status: str
+    metadata_: dict[str, Any]
+    created_at: datetime
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True, slots=True)
 class Changes:
     """What one change of payments writes: a new payment, changed payments (their columns
     as they are now), ledger rows and outbox events, each list in the order it happened."""
 
     new: Payment | None
     changed: Sequence[Payment]
-    transactions: Sequence[PaymentTransaction]
-    events: Sequence[OutboxEvent]
+    transactions: Sequence[NewTransaction]
+    events: Sequence[NewEvent]
 
 
 @dataclass(frozen=True, slots=True)

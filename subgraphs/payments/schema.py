@@ -18,7 +18,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from shared.config import Settings
-from shared.config_store import PAYMENTS_MAX_AMOUNT, read_setting
+from shared.config_store import PAYMENTS_MAX_AMOUNT
 from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
@@ -48,9 +48,7 @@ OwnerPageKey = tuple[uuid.UUID, int, str | None]
 
 def _max_amount(context: RequestContext) -> AmountLimit:
     async def read() -> Decimal:
-        value: Decimal = await read_setting(
-            context.session(), context.redis, context.settings, PAYMENTS_MAX_AMOUNT
-        )
+        value: Decimal = await context.setting(PAYMENTS_MAX_AMOUNT)
         return value
 
     return read

@@ -37,6 +37,7 @@ from subgraphs.payments.repository import (
     IdempotencyRepository,
     KeyClaim,
     Keyset,
+    NewTransaction,
     PaymentFilter,
     PaymentRepository,
     ProcessorEventRepository,
@@ -103,7 +104,7 @@ class Created:
     answer is a replay of an earlier request's)."""
 
     payment: Payment
-    transactions: list[PaymentTransaction] | None
+    transactions: list[NewTransaction] | None
 
 
 class PaymentService:

@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from subgraphs.payments import commands
 from subgraphs.payments.models import Payment, PaymentTransaction
+from subgraphs.payments.repository import NewTransaction
 from subgraphs.payments.service import Page, PaymentReport, Totals
 from subgraphs.payments.states import PaymentStatus, PaymentType
 
@@ -38,7 +39,7 @@ class TransactionNode:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: PaymentTransaction) -> TransactionNode:
+    def from_row(cls, row: PaymentTransaction | NewTransaction) -> TransactionNode:
         return cls(
             id=row.id,
             payment_id=row.payment_id,
