@@ -81,9 +81,9 @@ class _Objects:
     provided: Provided | None
     client: dict[str, NField]
     """The client's fields at this level, by response key."""
-    obtained: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    """Fields obtained for representations: name → (key in the objects, node id or None
-    when selected by ``node`` itself)."""
+    obtained: dict[str, tuple[str, frozenset[int]]] = field(default_factory=dict)
+    """Fields obtained for representations, by signature: (key in the objects, the fetches
+    that must run before it is there)."""
     resolving: set[tuple[str, str]] = field(default_factory=set)
     """(subgraph, field) pairs being placed, to refuse circular requirements."""
     obtaining: set[str] = field(default_factory=set)
@@ -109,6 +109,8 @@ class PlanBuilder:
         self.operation_name = operation_name
         self.nodes: list[FetchNode] = []
         self._entity_nodes: dict[tuple[str, tuple[str, ...], frozenset[int]], FetchNode] = {}
+        self._trackers: list[set[int]] = []
+        """Fetches used while obtaining representation fields, one set per field being had."""
 
     # Root level -----------------------------------------------------------------------------
 
@@ -149,36 +151,44 @@ class PlanBuilder:
             if not graphs:
                 raise PlanningError(f'No subgraph resolves field "{meta.name}.{f.name}"')
             if kind == "mutation":
-                if groups and groups[-1][0] in graphs:
+                # Consecutive mutation fields of one subgraph share a fetch; others run in order.
+                last = groups[-1][0] if groups else None
+                graph = self._root_graph(meta, f, graphs, {last} if last else set())
+                if graph == last:
                     groups[-1][1].append(f)
                 else:
-                    groups.append((self._root_graph(meta, f, graphs), [f]))
+                    groups.append((graph, [f]))
                 continue
-            existing = next((g for g in groups if g[0] in graphs), None)
+            graph = self._root_graph(meta, f, graphs, {g for g, _ in groups})
+            existing = next((g for g in groups if g[0] == graph), None)
             if existing is None:
-                groups.append((self._root_graph(meta, f, graphs), [f]))
+                groups.append((graph, [f]))
             else:
                 existing[1].append(f)
         return groups
 
-    def _root_graph(self, meta: TypeMeta, f: NField, graphs: list[str]) -> str:
-        """The subgraph to serve a root field several subgraphs resolve: the one whose plan
-        for it makes the fewest fetches (then the fewest rounds, then the first by name)."""
+    def _root_graph(self, meta: TypeMeta, f: NField, graphs: list[str], fetched: set[str]) -> str:
+        """The subgraph to serve a root field several subgraphs resolve: one that can (a
+        subgraph may lack what the selection needs, e.g. fields it only has as
+        ``@external``) and whose plan for it makes the fewest fetches — a subgraph already
+        fetched from at the root adds none for its root fetch — then the fewest rounds,
+        then the first by name."""
         if len(graphs) == 1:
             return graphs[0]
-        best: tuple[int, int, str] | None = None
+        best: tuple[int, int, bool, str] | None = None
         for graph in graphs:
             trial = PlanBuilder(self.supergraph, self.normalizer, self.variable_definitions, None)
             try:
                 trial._plan_root(graph, meta, [f], set())
             except PlanningError:
                 continue
-            score = (len(trial.nodes), _rounds(trial.nodes), graph)
+            shared = graph in fetched
+            score = (len(trial.nodes) - shared, _rounds(trial.nodes), not shared, graph)
             if best is None or score < best:
                 best = score
         if best is None:
             raise PlanningError(f'No subgraph can serve field "{meta.name}.{f.name}"')
-        return best[2]
+        return best[3]
 
     # Selections within one fetch -------------------------------------------------------------
 
@@ -267,7 +277,8 @@ class PlanBuilder:
             if child_meta is None or type_name not in possible:
                 continue
             planned = self._plan_object(node, graph, child_meta, type_fields, child_path, provided)
-            children.append(SFragment(type_name, planned))
+            if any(isinstance(i, SFragment) or i.name != "__typename" for i in planned):
+                children.append(SFragment(type_name, planned))
         return SField(f.key, f.name, f.arguments, children, shape)
 
     def _is_local(
@@ -362,23 +373,27 @@ class PlanBuilder:
         after: set[int] = set()
         for required_field in required:
             known = objects.obtained.get(_signature(required_field))
-            if known is not None:
-                key, node_id = known
-            elif self._can_select(objects, required_field.name):
-                key = self._select_locally(objects, required_field)
-                node_id = None
-            elif objects.upstream is not None and self._can_select(
-                objects.upstream, required_field.name
-            ):
-                key = self._select_locally(objects.upstream, required_field)
-                node_id = None
-            else:
-                key, node_id = self._fetch_requirement(objects, required_field)
-            objects.obtained[_signature(required_field)] = (key, node_id)
-            if node_id is not None:
-                after.add(node_id)
-            out.append(_requirement(required_field, key, is_key))
+            if known is None:
+                # The fetches planned for it (its own, and those of fields nested in it that
+                # its subgraph does not resolve) must run before the representation is built.
+                fetched_by: set[int] = set()
+                self._trackers.append(fetched_by)
+                try:
+                    key = self._have(objects, required_field)
+                finally:
+                    self._trackers.pop()
+                known = (key, frozenset(fetched_by))
+                objects.obtained[_signature(required_field)] = known
+            after |= known[1]
+            out.append(_requirement(required_field, known[0], is_key))
         return out, after
+
+    def _have(self, objects: _Objects, required: NField) -> str:
+        if self._can_select(objects, required.name):
+            return self._select_locally(objects, required)
+        if objects.upstream is not None and self._can_select(objects.upstream, required.name):
+            return self._select_locally(objects.upstream, required)
+        return self._fetch_requirement(objects, required)
 
     def _can_select(self, objects: _Objects, name: str) -> bool:
         meta, graph = objects.meta, objects.graph
@@ -387,29 +402,32 @@ class PlanBuilder:
         return meta.can_provide_key_field(name, graph) and _requires(meta, name, graph) is None
 
     def _select_locally(self, objects: _Objects, required: NField) -> str:
-        """Select ``required`` in the producing fetch; returns its key in the objects."""
-        taken = {i.key: i for i in objects.local if isinstance(i, SField)}
-        existing = taken.get(required.name)
-        if (
-            required.selections is None
-            and existing is not None
+        """Select ``required`` in the producing fetch (in the client's field of that name when
+        it is the same field); returns its key in the objects."""
+        existing = next(
+            (i for i in objects.local if isinstance(i, SField) and i.key == required.name), None
+        )
+        same = (
+            existing is not None
             and existing.name == required.name
-            and not existing.arguments
-            and not required.arguments
-        ):
+            and _printed(existing.arguments) == _printed(required.arguments)
+        )
+        if same and required.selections is None:
             return required.name
-        key = required.name if existing is None else INTERNAL_PREFIX + required.name
-        if key in taken:
-            return key
+        if existing is not None and not same:
+            required = _renamed(required, INTERNAL_PREFIX + required.name)
         sub_provided = objects.provided.get(required.name) if objects.provided else None
         planned = self._plan_field(
             objects.node, objects.graph, objects.meta, required, objects.path, sub_provided
         )
-        planned.key = key
-        objects.local.append(planned)
-        return key
+        if existing is not None and same:
+            index = next(i for i, item in enumerate(objects.local) if item is existing)
+            objects.local[index] = merge_items([existing], [planned])[0]
+        else:
+            objects.local.append(planned)
+        return required.key
 
-    def _fetch_requirement(self, objects: _Objects, required: NField) -> tuple[str, int]:
+    def _fetch_requirement(self, objects: _Objects, required: NField) -> str:
         """Fetch a required field the producing subgraph cannot resolve from another
         subgraph at the same path (a ``@requires`` chain or a key known elsewhere)."""
         meta = objects.meta
@@ -433,16 +451,18 @@ class PlanBuilder:
             ):
                 if (target, required.name) in objects.resolving:
                     continue
+                created = len(self.nodes)
                 try:
-                    node = self._entity_fetch(objects, target, [required])
+                    self._entity_fetch(objects, target, [required])
                 except PlanningError as exc:
                     errors.append(str(exc))
+                    self._forget_nodes(created)
                     continue
-                return required.key, node.id
+                return required.key
             route = self._interface_object_route(meta, required.name)
             if route is not None and (route[1], required.name) not in objects.resolving:
-                node = self._plan_through_interface(objects, *route, [required])
-                return required.key, node.id
+                self._plan_through_interface(objects, *route, [required])
+                return required.key
         finally:
             objects.obtaining.discard(required.name)
         raise PlanningError(
@@ -499,7 +519,18 @@ class PlanBuilder:
             node = self._new_node(graph, after)
             node.calls.append(EntityCall([(path, frozenset())]))  # types filled in at the end
             self._entity_nodes[lookup] = node
+        for tracker in self._trackers:
+            tracker.add(node.id)
         return node
+
+    def _forget_nodes(self, count: int) -> None:
+        """Drop the nodes created after the first ``count`` (a planning attempt that failed)."""
+        del self.nodes[count:]
+        for tracker in self._trackers:
+            tracker.difference_update([i for i in tracker if i >= count])
+        for lookup, node in list(self._entity_nodes.items()):
+            if node.id >= count:
+                del self._entity_nodes[lookup]
 
     def _new_node(self, graph: str, after: set[int]) -> FetchNode:
         node = FetchNode(id=len(self.nodes), graph=graph, after=set(after))
