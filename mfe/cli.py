@@ -269,6 +269,28 @@ def consumers() -> None:
 
 
 @app.command()
+def purge(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Delete rows past their retention now (the consumers process does it every
+    PURGE_INTERVAL_SECONDS): expired idempotency keys and tokens, old processed-event,
+    published outbox and processor webhook rows. Prints the rows deleted per table."""
+    import asyncio
+    import json
+
+    from shared.purge import PurgeSettings, purge_now
+
+    with ExitStack() as stack:
+        ensure_services(stack)
+        purged = asyncio.run(purge_now(get_settings(), PurgeSettings()))
+    if as_json:
+        typer.echo(json.dumps(purged))
+    else:
+        for table, rows in purged.items():
+            typer.echo(f"{table:<32} {rows} row(s) deleted")
+
+
+@app.command()
 def events(
     replay: Annotated[
         str | None, typer.Option(help="Put this consumer's dead letters back on their streams")

@@ -41,6 +41,7 @@ from shared.graphql.context import Resources
 from shared.models import utcnow
 from shared.observability import metrics, setup_observability
 from shared.observability.tracing import server_span
+from shared.purge import PurgeSettings, registered_rules, run_purges
 from shared.resources import open_resources
 
 logger = logging.getLogger("events.consumer")
@@ -319,14 +320,27 @@ async def run_consumers(
     stop: asyncio.Event,
     consumers: Sequence[Consumer] | None = None,
     options: EventSettings | None = None,
+    purge_options: PurgeSettings | None = None,
 ) -> None:
     """Entry point of `mfe consumers` (and of the consumers inside `mfe up`): runs the
-    platform's registered consumers (or `consumers`) until `stop` is set."""
+    platform's registered consumers (or `consumers`) and the periodic purge of rows past their
+    retention (`shared.purge`) until `stop` is set."""
     options = options or EventSettings()
+    purge_options = purge_options or PurgeSettings()
     setup_observability(settings, "consumers")
     metrics.serve_metrics(settings.host, options.consumers_metrics_port)
     async with open_resources(settings) as resources:
         chosen = list(consumers) if consumers is not None else registered_consumers(resources)
         logger.info("consumers started", extra={"consumers": [c.name for c in chosen]})
-        await run_workers(chosen, resources.session_factory, resources.redis, stop, options)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(
+                run_purges(
+                    resources.session_factory,
+                    registered_rules(purge_options),
+                    purge_options,
+                    stop,
+                ),
+                name="purge",
+            )
+            await run_workers(chosen, resources.session_factory, resources.redis, stop, options)
         logger.info("consumers stopped")

@@ -30,6 +30,11 @@ class OutboxEvent(SQLModel, table=True):
             "created_at",
             postgresql_where=text("published_at IS NULL"),
         ),
+        Index(
+            "idx_outbox_published_at",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+        ),
         {"schema": SCHEMA},
     )
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -24,14 +23,12 @@ from shared.events.outbox import OutboxEvent
 from shared.events.pacing import Backoff, pause
 from shared.events.settings import EventSettings
 from shared.events.streams import entry_fields, topic_stream
-from shared.models import utcnow
 from shared.observability import metrics, setup_observability
 from shared.resources import open_resources
 
 logger = logging.getLogger("events.relay")
 
 OUTAGES = (RedisError, SQLAlchemyError, OSError, TimeoutError)
-PRUNE_EVERY_SECONDS = 600.0
 
 
 class Relay:
@@ -82,27 +79,13 @@ class Relay:
             raise RedisError(f"{len(rows) - len(sent)} of {len(rows)} XADDs failed")
         return len(sent)
 
-    async def prune(self) -> int:
-        """Delete rows published longer ago than the retention (the streams hold them now)."""
-        cutoff = utcnow() - timedelta(hours=self.options.published_retention_hours)
-        async with transaction(self.session_factory) as session:
-            result = await session.execute(
-                delete(OutboxEvent).where(col(OutboxEvent.published_at) < cutoff)
-            )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set: at once while batches come full, every
         `relay_poll_seconds` when idle, with growing pauses while the database or Redis is down."""
         backoff = Backoff(self.options.relay_poll_seconds, self.options.retry_max_seconds)
-        loop = asyncio.get_running_loop()
-        next_prune = loop.time()
         while not stop.is_set():
             try:
                 published = await self.publish_batch()
-                if published < self.options.relay_batch_size and loop.time() >= next_prune:
-                    await self.prune()
-                    next_prune = loop.time() + PRUNE_EVERY_SECONDS
             except OUTAGES as exc:
                 delay = backoff.next_delay()
                 logger.warning(

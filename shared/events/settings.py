@@ -22,7 +22,6 @@ class EventSettings(BaseSettings):
     relay_batch_size: int = Field(default=200, ge=1)
     relay_poll_seconds: float = Field(default=0.2, gt=0)
     stream_max_length: int = Field(default=1_000_000, ge=1000)
-    published_retention_hours: int = Field(default=72, ge=1)
     # `/metrics` of the relay and consumer processes (they serve no HTTP otherwise).
     relay_metrics_port: int | None = None
     consumers_metrics_port: int | None = None

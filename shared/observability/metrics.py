@@ -38,6 +38,9 @@ STREAM_LAG = Gauge(
 DEAD_LETTERS = Gauge(
     "event_dead_letters", "Messages in a consumer's dead-letter stream", ["consumer"]
 )
+PURGED_ROWS = Counter(
+    "purged_rows_total", "Rows deleted past their retention (shared.purge)", ["table"]
+)
 RATE_LIMIT_REJECTIONS = Counter(
     "rate_limit_rejections_total", "Requests refused by a rate limit or throttle", ["scope"]
 )

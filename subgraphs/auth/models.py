@@ -48,6 +48,7 @@ class RefreshToken(SQLModel, table=True):
         Index("idx_refresh_tokens_user_id", "user_id"),
         Index("idx_refresh_tokens_token", "token"),
         Index("idx_refresh_tokens_family_id", "family_id"),
+        Index("idx_refresh_tokens_expires_at", "expires_at"),
         {"schema": SCHEMA},
     )
 
@@ -74,7 +75,11 @@ class PasswordResetToken(SQLModel, table=True):
     """A single-use password reset token, stored as its SHA-256."""
 
     __tablename__ = "password_reset_tokens"
-    __table_args__ = (Index("idx_password_reset_tokens_user_id", "user_id"), {"schema": SCHEMA})
+    __table_args__ = (
+        Index("idx_password_reset_tokens_user_id", "user_id"),
+        Index("idx_password_reset_tokens_expires_at", "expires_at"),
+        {"schema": SCHEMA},
+    )
 
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = Field(

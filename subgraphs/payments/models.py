@@ -135,7 +135,10 @@ class ProcessorEvent(SQLModel, table=True):
     """A processor webhook event already applied (deduplication by the processor's event id)."""
 
     __tablename__ = "processor_events"
-    __table_args__ = ({"schema": SCHEMA},)
+    __table_args__ = (
+        Index("idx_processor_events_received_at", "received_at"),
+        {"schema": SCHEMA},
+    )
 
     event_id: str = Field(sa_column=Column(String(255), primary_key=True))
     payment_id: uuid.UUID = Field(
