@@ -33,6 +33,8 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     SelectionSetNode,
@@ -241,7 +243,34 @@ def _with_federation(sdl: str) -> tuple[DocumentNode, dict[str, list[SelectionSe
         extra += "union _Entity = " + " | ".join(entities) + "\n"
         root_fields += " _entities(representations: [_Any!]!): [_Entity]!"
     extra += ("extend type Query { " if has_query else "type Query { ") + root_fields + " }\n"
-    return parse(extra + sdl, no_location=True), keys
+    prelude = parse(extra, no_location=True).definitions
+    return DocumentNode(definitions=(*prelude, *_defined(document.definitions))), keys
+
+
+def _defined(definitions: Iterable[Any]) -> list[Any]:
+    """Federation 1 subgraphs ``extend type`` types they never define: the first extension of
+    such a type (``Query`` aside: the prelude defines it) becomes its definition."""
+    defined = {
+        d.name.value
+        for d in definitions
+        if isinstance(d, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode)
+    }
+    out = []
+    for d in definitions:
+        name = getattr(getattr(d, "name", None), "value", None)
+        if name not in defined and name != "Query":
+            if isinstance(d, ObjectTypeExtensionNode):
+                d = ObjectTypeDefinitionNode(
+                    name=d.name, interfaces=d.interfaces, directives=d.directives, fields=d.fields
+                )
+                defined.add(name)
+            elif isinstance(d, InterfaceTypeExtensionNode):
+                d = InterfaceTypeDefinitionNode(
+                    name=d.name, interfaces=d.interfaces, directives=d.directives, fields=d.fields
+                )
+                defined.add(name)
+        out.append(d)
+    return out
 
 
 class SubgraphSchema:

@@ -67,6 +67,8 @@ def _cell(right: bool, fetches: int) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
+    if not rows:
+        return
     width = max(len(r.test_id) for r in rows)
     print(f"{'case/query':<{width}}  {'ours':>6}  {'apollo':>6}  {'hive':>6}  budget")
     for r in rows:
