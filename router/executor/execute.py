@@ -86,7 +86,7 @@ class Executor:
             await self._start(plan, plan.roots, run)
         if plan.introspection:
             self._introspect(prepared, run)
-        data = project_response(plan.fields, plan.root_type, run.data, run.errors)
+        data = project_response(plan.fields, plan.root_type, run.data, run.errors, self.supergraph)
         response: dict[str, Any] = {}
         if run.errors:
             response["errors"] = run.errors

@@ -7,20 +7,33 @@ only where no subgraph error already explains the null.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLOutputType
 
 from router.planner.normalize import NField
+from router.supergraph.model import Supergraph
 
 _INVALID = object()
 
 
 class Projector:
-    """Holds the error list while a response is projected."""
+    """Holds the error list while a response is projected.
 
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
+    Values clients cannot see are invalid, as a single server would find them when
+    completing the field: an object of a hidden type (``@inaccessible``) or a hidden enum
+    value — null with an error there, like any other field error."""
+
+    def __init__(
+        self,
+        errors: list[dict[str, Any]],
+        hidden_types: Collection[str] = (),
+        enum_values: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
         self.errors = errors
+        self.hidden_types = hidden_types
+        self.enum_values = enum_values or {}
 
     def _explained(self, path: list[str | int]) -> bool:
         size = len(path)
@@ -31,6 +44,11 @@ class Projector:
             if error_path[:size] == path or path[: len(error_path)] == error_path:
                 return True
         return False
+
+    def _invalid(self, message: str, path: list[str | int]) -> None:
+        self.errors.append(
+            {"message": message, "path": path, "extensions": {"code": "INVALID_GRAPHQL"}}
+        )
 
     def object(
         self, fields: list[NField], data: dict[str, Any], type_name: str, path: list[str | int]
@@ -91,10 +109,17 @@ class Projector:
                 items.append(completed)
             return items
         if f.selections is None:
+            allowed = self.enum_values.get(f.named_type)
+            if allowed is not None and value not in allowed:
+                self._invalid(f"Invalid value found for field {parent}.{f.name}.", path)
+                return None
             return value
         if not isinstance(value, dict):
             return None
         type_name = value.get("__typename") or f.named_type
+        if type_name in self.hidden_types:
+            self._invalid(f"Invalid __typename found for object at field {parent}.{f.name}.", path)
+            return None
         fields = f.selections.get(type_name)
         if fields is None:
             return None
@@ -103,8 +128,13 @@ class Projector:
 
 
 def project_response(
-    fields: list[NField], root_type: str, data: dict[str, Any], errors: list[dict[str, Any]]
+    fields: list[NField],
+    root_type: str,
+    data: dict[str, Any],
+    errors: list[dict[str, Any]],
+    supergraph: Supergraph,
 ) -> dict[str, Any] | None:
     """The client's ``data``: None when a non-null root field is null."""
-    result = Projector(errors).object(fields, data, root_type, [])
+    projector = Projector(errors, supergraph.hidden_types, supergraph.api_enum_values)
+    result = projector.object(fields, data, root_type, [])
     return None if result is _INVALID else result

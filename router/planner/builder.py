@@ -52,7 +52,8 @@ Provided = dict[str, Any]
 
 
 def _provided_from(field_set: str | None) -> Provided | None:
-    """``"name address { city }"`` → ``{"name": {}, "address": {"city": {}}}``."""
+    """``"name address { city } ... on Book { isbn }"`` →
+    ``{"name": {}, "address": {"city": {}}, "... on Book": {"isbn": {}}}``."""
     if not field_set:
         return None
 
@@ -60,12 +61,40 @@ def _provided_from(field_set: str | None) -> Provided | None:
         out: Provided = {}
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
-                out[node.name.value] = walk(node.selection_set) if node.selection_set else {}
+                sub = walk(node.selection_set) if node.selection_set else {}
+                out[node.name.value] = _merged_provided(out.get(node.name.value, {}), sub)
             elif node.selection_set is not None:
-                out.update(walk(node.selection_set))
+                condition = getattr(node, "type_condition", None)
+                key = f"{_ON}{condition.name.value}" if condition else None
+                if key is None:
+                    out = _merged_provided(out, walk(node.selection_set))
+                else:
+                    out[key] = _merged_provided(out.get(key, {}), walk(node.selection_set))
         return out
 
     return walk(parse_field_set(field_set))
+
+
+_ON = "... on "
+
+
+def _provided_for(provided: Provided | None, meta: TypeMeta) -> Provided | None:
+    """What ``provided`` promises on an object of type ``meta`` (fragments on it or on an
+    interface it implements applied)."""
+    if provided is None or not any(k.startswith(_ON) for k in provided):
+        return provided
+    out: Provided = {k: v for k, v in provided.items() if not k.startswith(_ON)}
+    for key, value in provided.items():
+        if key.startswith(_ON) and key[len(_ON) :] in (meta.name, *meta.interfaces):
+            out = _merged_provided(out, value)
+    return out
+
+
+def _merged_provided(first: Provided, second: Provided) -> Provided:
+    out = dict(first)
+    for key, value in second.items():
+        out[key] = _merged_provided(out[key], value) if key in out else value
+    return out
 
 
 @dataclass
@@ -211,6 +240,7 @@ class PlanBuilder:
         carry the ``@requires`` fields; anywhere else a field with ``@requires`` must go
         through an entity fetch even in its own subgraph.
         """
+        provided = _provided_for(provided, meta)
         local: list[SItem] = []
         remote: list[NField] = []
         through: dict[tuple[str, str], list[NField]] = {}

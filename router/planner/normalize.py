@@ -8,6 +8,7 @@ every possible object type, so planning and response projection never look at fr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,8 @@ class NField:
     """The client's fields this one unites (several implementations' selections planned
     at once for an ``@interfaceObject``); empty for the client's own fields."""
     scalar_kind: int = field(init=False)
-    """0: composite or list; 1: nullable scalar; 2: non-null scalar (projection fast path)."""
+    """0: composite, list or an enum whose values are checked; 1: nullable scalar; 2: non-null
+    scalar (projection fast path)."""
 
     def __post_init__(self) -> None:
         inner = self.type.of_type if isinstance(self.type, GraphQLNonNull) else self.type
@@ -124,10 +126,13 @@ class Normalizer:
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
         variables: dict[str, Any],
+        checked_enums: Collection[str] = (),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.checked_enums = checked_enums
+        """Enums whose values the projection must check (some are hidden from clients)."""
 
     def _applies(self, type_condition: str | None, object_type: _FieldsType) -> bool:
         if type_condition is None or type_condition == object_type.name:
@@ -182,6 +187,8 @@ class Normalizer:
                 continue
             merged = NField(key, name, tuple(nodes[0].arguments or ()), field_def.type)
             named = get_named_type(field_def.type)
+            if named.name in self.checked_enums:
+                merged.scalar_kind = 0
             if is_composite_type(named):
                 child_sets = [n.selection_set for n in nodes if n.selection_set is not None]
                 merged.selections = {

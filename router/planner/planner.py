@@ -6,6 +6,7 @@ values of the variables ``@skip``/``@include`` read, since those change the plan
 
 from __future__ import annotations
 
+import random
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -33,6 +34,7 @@ from router.planner.plan import QueryPlan
 from router.supergraph.model import Supergraph
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+_PERCENT = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -96,10 +98,13 @@ class Planner:
         rules: Sequence[type[ASTValidationRule]] = (),
         checks: Sequence[DocumentCheck] = (),
         hide_suggestions: bool = False,
+        enabled_labels: frozenset[str] = frozenset(),
     ) -> None:
         self.supergraph = supergraph
         self.rules = [*specified_rules, *rules]
         self.hide_suggestions = hide_suggestions
+        self.enabled_labels = enabled_labels
+        """Progressive-override labels (other than ``percent(p)``) that are on."""
         self.checks = list(checks)
         self._prepared: LRUCache[tuple[str, str | None], PreparedOperation] = LRUCache(cache_size)
         self._plans: LRUCache[tuple[Any, ...], QueryPlan] = LRUCache(cache_size)
@@ -153,13 +158,30 @@ class Planner:
                 prepared.conditional_variables, prepared.condition_defaults, strict=True
             )
         )
-        cache_key = (query, operation_name, condition_values)
+        labels = self._labels()
+        cache_key = (query, operation_name, condition_values, labels)
         plan = self._plans.get(cache_key)
         if plan is None:
             conditions = dict(zip(prepared.conditional_variables, condition_values, strict=True))
-            plan = self._build(prepared, conditions)
+            plan = self._build(prepared, conditions, labels)
             self._plans.put(cache_key, plan)
         return prepared, plan
+
+    def _labels(self) -> frozenset[str]:
+        """The progressive-override labels on for this request: ``percent(p)`` for p % of
+        requests (drawn per request), any other label when configured as enabled."""
+        labels = self.supergraph.override_labels
+        if not labels:
+            return labels
+        enabled = []
+        for label in labels:
+            percent = _PERCENT.fullmatch(label)
+            if percent is None:
+                if label in self.enabled_labels:
+                    enabled.append(label)
+            elif random.random() * 100 < float(percent.group(1)):  # noqa: S311 (not security)
+                enabled.append(label)
+        return frozenset(enabled)
 
     def coerce_variables(
         self, prepared: PreparedOperation, variables: dict[str, Any] | None
@@ -177,19 +199,26 @@ class Planner:
             )
         return variables or {}
 
-    def _build(self, prepared: PreparedOperation, variables: dict[str, Any]) -> QueryPlan:
+    def _build(
+        self, prepared: PreparedOperation, variables: dict[str, Any], labels: frozenset[str]
+    ) -> QueryPlan:
         kind = prepared.kind
         root_name = self.supergraph.root_types.get(kind)
         root = self.supergraph.schema.get_type(root_name) if root_name else None
         if not isinstance(root, GraphQLObjectType):
             raise OperationError([GraphQLError(f"Schema does not support {kind} operations")])
-        normalizer = Normalizer(self.supergraph.schema, prepared.fragments, variables)
+        normalizer = Normalizer(
+            self.supergraph.schema,
+            prepared.fragments,
+            variables,
+            self.supergraph.api_enum_values,
+        )
         fields = normalizer.fields(root, [prepared.operation.selection_set])
         definitions = {
             d.variable.name.value: d for d in prepared.operation.variable_definitions or ()
         }
         name = prepared.operation.name.value if prepared.operation.name else None
-        builder = PlanBuilder(self.supergraph, normalizer, definitions, name)
+        builder = PlanBuilder(self.supergraph.with_labels(labels), normalizer, definitions, name)
         return builder.build(kind, root.name, fields)
 
 

@@ -212,6 +212,7 @@ def _read_field(name: str, directives: Any, join: str, enum_to_name: dict[str, s
                 override=_str(args.get("override")),
                 used_overridden=_bool(args.get("usedOverridden")),
                 type=_str(args.get("type")),
+                override_label=_str(args.get("overrideLabel")),
             )
         )
     if meta.joins and all(j.graph is None for j in meta.joins):

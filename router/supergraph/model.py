@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
-from graphql import GraphQLSchema, GraphQLUnionType
+from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLSchema, GraphQLUnionType
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class FieldJoin:
     used_overridden: bool = False
     type: str | None = None
     """The field's type in that subgraph when it differs from the supergraph's (``"ID!"``)."""
+    override_label: str | None = None
+    """A progressive ``@override``'s label: the overriding subgraph (``override`` set) serves
+    the field only while the label is enabled, the overridden one only while it is not."""
 
 
 @dataclass
@@ -120,6 +124,71 @@ class Supergraph:
     api_schema: GraphQLSchema
     root_types: dict[str, str]
     _possible: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict, repr=False)
+    _labelled: dict[frozenset[str], Supergraph] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def hidden_types(self) -> frozenset[str]:
+        """Object types clients cannot see (``@inaccessible``): one in an answer is invalid."""
+        return frozenset(
+            name
+            for name, named in self.schema.type_map.items()
+            if isinstance(named, GraphQLObjectType) and name not in self.api_schema.type_map
+        )
+
+    @cached_property
+    def api_enum_values(self) -> dict[str, frozenset[str]]:
+        """The values clients can see of each enum that has ``@inaccessible`` values."""
+        out: dict[str, frozenset[str]] = {}
+        for name, named in self.api_schema.type_map.items():
+            full = self.schema.type_map.get(name)
+            if (
+                isinstance(named, GraphQLEnumType)
+                and isinstance(full, GraphQLEnumType)
+                and len(named.values) != len(full.values)
+            ):
+                out[name] = frozenset(named.values)
+        return out
+
+    @cached_property
+    def override_labels(self) -> frozenset[str]:
+        """The labels of the progressive ``@override``s in this supergraph."""
+        return frozenset(
+            join.override_label
+            for meta in self.types.values()
+            for field_meta in meta.fields.values()
+            for join in field_meta.joins
+            if join.override_label
+        )
+
+    def with_labels(self, enabled: frozenset[str]) -> Supergraph:
+        """This supergraph as planned while exactly the override labels ``enabled`` are on:
+        each labelled field resolved by the overriding subgraph or by the overridden one."""
+        if not self.override_labels:
+            return self
+        found = self._labelled.get(enabled)
+        if found is not None:
+            return found
+        types = dict(self.types)
+        for name, meta in self.types.items():
+            if not any(j.override_label for f in meta.fields.values() for j in f.joins):
+                continue
+            fields = dict(meta.fields)
+            for field_name, field_meta in meta.fields.items():
+                joins: list[FieldJoin] = []
+                for join in field_meta.joins:
+                    if join.override_label is None:
+                        joins.append(join)
+                    elif join.override is not None:
+                        if join.override_label in enabled:
+                            joins.append(replace(join, override_label=None))
+                    else:
+                        on = join.override_label in enabled
+                        joins.append(replace(join, override_label=None, used_overridden=on))
+                fields[field_name] = replace(field_meta, joins=joins)
+            types[name] = replace(meta, fields=fields)
+        found = replace(self, types=types, _possible={}, _labelled={})
+        self._labelled[enabled] = found
+        return found
 
     def possible_types_in(self, abstract: str, graph: str) -> frozenset[str]:
         """The object types ``graph`` may return for a field of type ``abstract`` there: the

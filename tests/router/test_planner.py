@@ -71,3 +71,26 @@ def test_unreachable_field_is_a_planning_error() -> None:
     planner = Planner(load_supergraph(sdl))
     with pytest.raises(PlanningError, match="no @key"):
         planner.plan("{ topProducts { createdBy { username } } }", None)
+
+
+def test_a_custom_override_label_moves_the_field_once_enabled() -> None:
+    sdl = (FIXTURES / "supergraphs" / "progressive-override.graphql").read_text()
+    query = "{ books { review } }"
+    _, off = Planner(load_supergraph(sdl)).plan(query, None)
+    assert [n.graph for n in off.nodes] == ["legacy"]
+    enabled = Planner(load_supergraph(sdl), enabled_labels=frozenset({"reviews-v2"}))
+    _, on = enabled.plan(query, None)
+    assert [n.graph for n in on.nodes] == ["legacy", "modern"]
+    assert "review" in on.nodes[1].operation
+
+
+def test_a_percentage_label_is_drawn_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    sdl = (FIXTURES / "supergraphs" / "progressive-override.graphql").read_text()
+    sdl = sdl.replace('"percent(100)"', '"percent(25)"')
+    planner = Planner(load_supergraph(sdl))
+    monkeypatch.setattr("router.planner.planner.random.random", lambda: 0.2)
+    _, drawn_in = planner.plan("{ books { stock } }", None)
+    monkeypatch.setattr("router.planner.planner.random.random", lambda: 0.3)
+    _, drawn_out = planner.plan("{ books { stock } }", None)
+    assert [n.graph for n in drawn_in.nodes] == ["legacy", "modern"]
+    assert [n.graph for n in drawn_out.nodes] == ["legacy"]
