@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,17 +136,19 @@ def main(names: list[str]) -> None:
         ],
     }
     _npm_ci()
-    try:
-        completed = subprocess.run(
-            ["node", "record.mjs"],  # noqa: S607
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            cwd=NODE_DIR,
-            check=False,
-        )
-    finally:
-        server.shutdown()
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as job_file:
+        json.dump(job, job_file)
+        job_file.flush()
+        try:
+            completed = subprocess.run(
+                ["node", "record.mjs", job_file.name],  # noqa: S607
+                capture_output=True,
+                text=True,
+                cwd=NODE_DIR,
+                check=False,
+            )
+        finally:
+            server.shutdown()
     if completed.returncode != 0:
         sys.exit(f"record.mjs failed:\n{completed.stderr}")
     results = json.loads(completed.stdout)

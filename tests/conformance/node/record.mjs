@@ -1,4 +1,6 @@
-// Record the conformance corpus (run by tests/conformance/record.py; stdin: the job as JSON).
+// Record the conformance corpus (run by tests/conformance/record.py):
+// node record.mjs JOB_FILE (the job as JSON; a file, since reading a large stdin pipe
+// synchronously can fail with EAGAIN).
 // Per case: compose with @apollo/composition, then run every query through @apollo/gateway and
 // Hive Gateway's runtime (both in-process, over the Python subgraph server), and read from the
 // server how many subgraph requests each one made and whether any document was invalid.
@@ -11,7 +13,7 @@ import { ApolloServer } from "@apollo/server";
 import { createGatewayRuntime } from "@graphql-hive/gateway";
 import { parse } from "graphql";
 
-const job = JSON.parse(readFileSync(0, "utf8"));
+const job = JSON.parse(readFileSync(process.argv[2], "utf8"));
 
 async function control(caseName, what) {
   const response = await fetch(`${job.base}/__control/${caseName}/${what}`, {
