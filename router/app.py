@@ -435,9 +435,16 @@ def create_router_app(
             allow_origins=settings.cors_origin,
             allow_credentials=True,
             allow_methods=ALL_METHODS,
-            allow_headers=["authorization", "content-type", "x-request-id", "accept"],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "x-request-id",
+                "accept",
+                "idempotency-key",
+            ],
             expose_headers=[
                 "x-request-id",
+                "link",
                 "retry-after",
                 "ratelimit-limit",
                 "ratelimit-remaining",

@@ -29,8 +29,17 @@ class JSONResponse(Response):
         return dumps(content)
 
 
-def success(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": True, "data": data}, status_code=status, headers=headers)
+def success(
+    data: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    pagination: dict[str, Any] | None = None,
+) -> JSONResponse:
+    """The success envelope; a list's `pagination` goes beside its `data`."""
+    body: dict[str, Any] = {"success": True, "data": data}
+    if pagination is not None:
+        body["pagination"] = pagination
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def failure(error: AppError) -> JSONResponse:

@@ -21,6 +21,7 @@ from shared.graphql.schema import VALIDATION_ERROR
 from shared.http.body import read_body
 from shared.http.responses import failure, success
 from shared.logs import request_id_var
+from shared.rest.lists import ListShape, list_shape, next_link
 from shared.rest.operation import (
     CompiledRoute,
     check_input,
@@ -81,6 +82,7 @@ def _endpoint(
     max_body_bytes: int,
 ) -> Endpoint:
     route = compiled.route
+    shape = list_shape(compiled.output_type)
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -92,11 +94,22 @@ def _endpoint(
         )
         if result.errors:
             return failure(_error_of(result.errors, route.body_arg))
-        data = (result.data or {}).get(route.field)
-        return success(to_json_ready(data, compiled.output_type), status=route.status)
+        data = to_json_ready((result.data or {}).get(route.field), compiled.output_type)
+        return _envelope(request, data, shape, route.status)
 
     endpoint.__name__ = f"rest_{route.field}"
     return endpoint
+
+
+def _envelope(request: Request, data: Any, shape: ListShape | None, status: int) -> Response:
+    """`{"success": true, "data": …}`; a connection as the array of its items, with its
+    `pagination` beside it and a `Link` to the next page."""
+    if shape is None or data is None:
+        return success(data, status=status)
+    items, pagination = shape.split(data)
+    cursor = pagination["nextCursor"]
+    headers = {"Link": next_link(request, cursor)} if cursor else None
+    return success(items, status=status, headers=headers, pagination=pagination)
 
 
 async def _variables(

@@ -23,6 +23,7 @@ from graphql import (
 )
 from pydantic import BaseModel
 
+from shared.rest.lists import LINK_HEADER, list_shape, node_selection, pagination_schema
 from shared.rest.operation import CompiledRoute
 from shared.validation import command_of, document_no_nul
 
@@ -175,6 +176,40 @@ def _fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | None:
     return [node for node in selection_set.selections if isinstance(node, FieldNode)]
 
 
+def _success(compiled: CompiledRoute, defs: dict[str, Any]) -> dict[str, Any]:
+    """The success response: the envelope around the route's data; for a list, the array of
+    its items with `pagination` beside it and the `Link` header (`shared.rest.lists`)."""
+    selection = _root_selection(compiled)
+    shape = list_shape(compiled.output_type)
+    if shape is None:
+        properties = {"data": output_schema(compiled.output_type, selection)}
+        headers = None
+    else:
+        items = output_schema(shape.node_type, node_selection(selection or []))
+        name = "PaginationWithTotal" if shape.counted else "Pagination"
+        defs[name] = pagination_schema(shape.counted)
+        properties = {
+            "data": {"type": "array", "items": items},
+            "pagination": {"$ref": COMPONENT_REF.format(model=name)},
+        }
+        headers = {"Link": LINK_HEADER}
+    response: dict[str, Any] = {
+        "description": "Success",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success", *properties],
+                    "properties": {"success": {"const": True}, **properties},
+                }
+            }
+        },
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
 def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> dict[str, Any]:
     route = compiled.route
     args = compiled.field.args
@@ -216,21 +251,7 @@ def _operation(compiled: CompiledRoute, prefix: str, defs: dict[str, Any]) -> di
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "\\S"},
             }
         )
-    data_schema = output_schema(compiled.output_type, _root_selection(compiled))
-    responses: dict[str, Any] = {
-        str(route.status): {
-            "description": "Success",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["success", "data"],
-                        "properties": {"success": {"const": True}, "data": data_schema},
-                    }
-                }
-            },
-        }
-    }
+    responses: dict[str, Any] = {str(route.status): _success(compiled, defs)}
     for status, description in _ERROR_STATUSES.items():
         responses[str(status)] = {
             "description": description,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from shared.config_store import CONFIG_KEYS
+from shared.pagination import PageQuery
 from shared.rbac import Role
 from shared.validation import CommandModel
 from subgraphs.auth.commands import CreateUser, UpdateUser, UserQuery
@@ -32,15 +33,13 @@ class SetRole(CommandModel):
     role: Role
 
 
-class AuditQuery(CommandModel):
+class AuditQuery(PageQuery):
     user_id: uuid.UUID | None = None
     action: Label | None = None
     resource_type: Label | None = None
     resource_id: uuid.UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
-    page_size: Annotated[int, Field(ge=1, le=100)] = 20
 
 
 class AnalyticsQuery(CommandModel):

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from shared.pagination import Keyset
 from subgraphs.admin.commands import AuditQuery
 from subgraphs.admin.models import AuditLog, SystemConfig
 
@@ -33,8 +34,11 @@ class AuditRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def search(self, query: AuditQuery) -> tuple[list[AuditLog], int]:
-        """One page, newest first, and the number of matching rows."""
+    async def search(
+        self, query: AuditQuery, after: tuple[datetime, uuid.UUID] | None
+    ) -> tuple[list[AuditLog], int]:
+        """Up to `query.limit + 1` rows, newest first, before the key `after` (time, id), and
+        the number of matching rows."""
         conditions: list[ColumnElement[bool]] = []
         if query.user_id is not None:
             conditions.append(col(AuditLog.user_id) == query.user_id)
@@ -51,12 +55,12 @@ class AuditRepository:
         total = await self.session.execute(
             select(func.count()).select_from(AuditLog).where(*conditions)
         )
+        keyset = Keyset((col(AuditLog.created_at), col(AuditLog.id)), descending=True, after=after)
         rows = await self.session.execute(
             select(AuditLog)
-            .where(*conditions)
-            .order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc())
-            .offset((query.page - 1) * query.page_size)
-            .limit(query.page_size)
+            .where(*conditions, keyset.condition())
+            .order_by(*keyset.order_by())
+            .limit(query.limit + 1)
         )
         return list(rows.scalars()), int(total.scalar_one())
 

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,16 +20,19 @@ from shared.events.catalog import ClientInfo
 from shared.graphql.context import context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
+from shared.pagination import Page
 from shared.rbac import Role, roles
 from shared.validation import command_input, parse_command, to_command
 from subgraphs.admin import commands
 from subgraphs.admin.models import AuditLog
-from subgraphs.admin.service import AdminService, Analytics, ConfigEntry, Page
+from subgraphs.admin.service import AdminService, Analytics, ConfigEntry
 from subgraphs.auth.commands import UserSort
 from subgraphs.auth.models import User
 from subgraphs.auth.schema import RoleEnum
 
 ADMIN = roles(Role.ADMIN)
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
 UserSortEnum = strawberry.enum(UserSort, name="UserSort", description="Order of a user list.")
 
 
@@ -69,19 +74,6 @@ class AdminUserType:
         )
 
 
-@strawberry.type
-class AdminUserPage:
-    items: list[AdminUserType]
-    total: int
-    page: int
-    page_size: int
-
-    @classmethod
-    def from_page(cls, page: Page[User]) -> AdminUserPage:
-        items = [AdminUserType.from_row(user) for user in page.items]
-        return cls(items=items, total=page.total, page=page.page, page_size=page.page_size)
-
-
 @strawberry.type(name="AuditLogEntry", description="One admin action or security event.")
 class AuditLogType:
     id: uuid.UUID
@@ -109,12 +101,37 @@ class AuditLogType:
         )
 
 
+@strawberry.type(description="Where a page ends, whether more follow.")
+class AdminPageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+    limit: int = strawberry.field(description="The page size applied (clamped to 1..100).")
+
+
 @strawberry.type
-class AuditLogPage:
-    items: list[AuditLogType]
-    total: int
-    page: int
-    page_size: int
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list; `totalCount` counts every page.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: AdminPageInfo
+    total_count: int
+
+    @classmethod
+    def from_page(cls, page: Page[RowT], node: Callable[[RowT], NodeT]) -> Connection[NodeT]:
+        return cls(
+            edges=[
+                Edge(cursor=cursor, node=node(row))
+                for row, cursor in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=AdminPageInfo(
+                has_next_page=page.has_next_page, end_cursor=page.end_cursor, limit=page.limit
+            ),
+            total_count=page.total or 0,
+        )
 
 
 @strawberry.type
@@ -193,8 +210,12 @@ class UserQueryInput:
     search: str | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
     sort: UserSortEnum | None = strawberry.UNSET  # type: ignore[valid-type]
-    page: int | None = strawberry.UNSET
-    page_size: int | None = strawberry.UNSET
+    limit: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Page size (clamped to 1..100, default 20)."
+    )
+    cursor: str | None = strawberry.field(
+        default=strawberry.UNSET, description="`pageInfo.endCursor` of the previous page."
+    )
 
 
 @command_input(commands.CreateUser)
@@ -229,8 +250,12 @@ class AuditQueryInput:
     resource_id: uuid.UUID | None = strawberry.UNSET
     since: datetime | None = strawberry.UNSET
     until: datetime | None = strawberry.UNSET
-    page: int | None = strawberry.UNSET
-    page_size: int | None = strawberry.UNSET
+    limit: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Page size (clamped to 1..100, default 20)."
+    )
+    cursor: str | None = strawberry.field(
+        default=strawberry.UNSET, description="`pageInfo.endCursor` of the previous page."
+    )
 
 
 @command_input(commands.AnalyticsQuery)
@@ -247,24 +272,24 @@ class UpdateConfigInput:
 @strawberry.type
 class Query:
     @strawberry.field(extensions=guard(ADMIN), description="Users, filtered, sorted, paginated.")
-    async def admin_users(self, info: Info, query: UserQueryInput | None = None) -> AdminUserPage:
+    async def admin_users(
+        self, info: Info, query: UserQueryInput | None = None
+    ) -> Connection[AdminUserType]:
         data = parse_command(commands.UserQuery, query or {})
-        return AdminUserPage.from_page(await (await admin_service(info)).list_users(data))
+        page = await (await admin_service(info)).list_users(data)
+        return Connection.from_page(page, AdminUserType.from_row)
 
     @strawberry.field(extensions=guard(ADMIN), description="One user.")
     async def admin_user(self, info: Info, id: uuid.UUID) -> AdminUserType:
         return AdminUserType.from_row(await (await admin_service(info)).get_user(id))
 
     @strawberry.field(extensions=guard(ADMIN), description="Audit rows, newest first.")
-    async def audit_logs(self, info: Info, query: AuditQueryInput | None = None) -> AuditLogPage:
+    async def audit_logs(
+        self, info: Info, query: AuditQueryInput | None = None
+    ) -> Connection[AuditLogType]:
         data = parse_command(commands.AuditQuery, query or {})
         page = await (await admin_service(info)).audit_logs(data)
-        return AuditLogPage(
-            items=[AuditLogType.from_row(row) for row in page.items],
-            total=page.total,
-            page=page.page,
-            page_size=page.page_size,
-        )
+        return Connection.from_page(page, AuditLogType.from_row)
 
     @strawberry.field(extensions=guard(ADMIN), description="Users and payments, computed in SQL.")
     async def analytics(

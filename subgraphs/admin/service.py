@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
@@ -18,6 +19,7 @@ from shared.config_store import CONFIG_KEYS, ConfigKey, refresh
 from shared.errors import validation_details
 from shared.events import catalog, record_event
 from shared.events.catalog import ClientInfo
+from shared.pagination import InvalidCursor, Page, decode, page_of
 from shared.rbac import Role
 from shared.security.tokens import AccessClaims
 from subgraphs.admin import commands
@@ -32,10 +34,9 @@ from subgraphs.admin.repository import AnalyticsRepository, AuditRepository, Con
 from subgraphs.auth.models import User
 from subgraphs.auth.service import AuthService
 
-T = TypeVar("T")
-
 USER_RESOURCE = "user"
 CONFIG_RESOURCE = "config"
+AUDIT_SCOPE = "audit"
 
 
 class Action:
@@ -46,14 +47,6 @@ class Action:
     USER_DEACTIVATED = "admin.user_deactivated"
     ROLE_CHANGED = "admin.role_changed"
     CONFIG_UPDATED = "admin.config_updated"
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +104,7 @@ class AdminService:
     # Users -----------------------------------------------------------------------------------
 
     async def list_users(self, query: commands.UserQuery) -> Page[User]:
-        users, total = await self.auth.find_users(query)
-        return Page(users, total, query.page, query.page_size)
+        return await self.auth.find_users(query)
 
     async def get_user(self, user_id: uuid.UUID) -> User:
         return await self.auth.get_user(user_id)
@@ -220,8 +212,10 @@ class AdminService:
         )
 
     async def audit_logs(self, query: commands.AuditQuery) -> Page[AuditLog]:
-        rows, total = await self.audit_rows.search(query)
-        return Page(rows, total, query.page, query.page_size)
+        """Newest first, counted; a cursor continues the listing it came from."""
+        after = _audit_key(query.cursor) if query.cursor else None
+        rows, total = await self.audit_rows.search(query, after)
+        return page_of(rows, query.limit, lambda row: (AUDIT_SCOPE, row.created_at, row.id), total)
 
     async def analytics(self, query: commands.AnalyticsQuery) -> Analytics:
         reports = AnalyticsRepository(self.session)
@@ -233,3 +227,11 @@ class AdminService:
             signups_per_day=await reports.signups_per_day(first, last),
             payments_per_day=await reports.payments_per_day(first, last),
         )
+
+
+def _audit_key(cursor: str) -> tuple[datetime, uuid.UUID]:
+    value, raw_id = decode(cursor, AUDIT_SCOPE, 2)
+    try:
+        return datetime.fromisoformat(value), uuid.UUID(raw_id)
+    except ValueError:
+        raise InvalidCursor() from None

@@ -8,6 +8,7 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StringConstraints
 
+from shared.pagination import PageQuery
 from shared.rbac import Role
 from shared.security.passwords import (
     MAX_PASSWORD_BYTES,
@@ -99,14 +100,21 @@ class UserSort(StrEnum):
     EMAIL_ASC = "EMAIL_ASC"
     NAME_ASC = "NAME_ASC"
 
+    @property
+    def column(self) -> str:
+        """The `User` attribute this order sorts by (then by id)."""
+        return self.value.removesuffix("_DESC").removesuffix("_ASC").lower()
 
-class UserQuery(CommandModel):
+    @property
+    def descending(self) -> bool:
+        return self.value.endswith("_DESC")
+
+
+class UserQuery(PageQuery):
     role: Role | None = None
     search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     active: bool | None = None
     sort: UserSort = UserSort.CREATED_AT_DESC
-    page: Annotated[int, Field(ge=1, le=100_000)] = 1
-    page_size: Annotated[int, Field(ge=1, le=100)] = 20
 
 
 class CreateUser(CommandModel):

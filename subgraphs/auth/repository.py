@@ -11,19 +11,13 @@ from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from shared.pagination import Keyset
 from shared.rbac import Role
-from subgraphs.auth.commands import UserQuery, UserSort
+from subgraphs.auth.commands import UserQuery
 from subgraphs.auth.models import PasswordResetToken, RefreshToken, User
 
 # Key of the transaction-scoped advisory lock taken by every change that may remove an ADMIN.
 ADMIN_ROSTER_LOCK = 4_711_001
-
-_ORDER: dict[UserSort, tuple[ColumnElement[Any], ...]] = {
-    UserSort.CREATED_AT_DESC: (col(User.created_at).desc(), col(User.id).desc()),
-    UserSort.CREATED_AT_ASC: (col(User.created_at).asc(), col(User.id).asc()),
-    UserSort.EMAIL_ASC: (col(User.email).asc(),),
-    UserSort.NAME_ASC: (col(User.name).asc(), col(User.id).asc()),
-}
 
 
 def _escape_like(value: str) -> str:
@@ -77,8 +71,11 @@ class UserRepository:
         )
         return int(result.scalar_one())
 
-    async def search(self, query: UserQuery) -> tuple[list[User], int]:
-        """One page of users matching `query`, and how many match in all."""
+    async def search(
+        self, query: UserQuery, after: tuple[Any, uuid.UUID] | None
+    ) -> tuple[list[User], int]:
+        """Up to `query.limit + 1` users matching `query` after the key `after` (sort value,
+        id), in `query.sort`'s order, and how many match in all."""
         conditions: list[ColumnElement[bool]] = []
         if query.role is not None:
             conditions.append(col(User.role) == query.role.value)
@@ -90,12 +87,13 @@ class UserRepository:
         total = await self.session.execute(
             select(func.count()).select_from(User).where(*conditions)
         )
+        columns = (col(getattr(User, query.sort.column)), col(User.id))
+        keyset = Keyset(columns, query.sort.descending, after)
         rows = await self.session.execute(
             select(User)
-            .where(*conditions)
-            .order_by(*_ORDER[query.sort])
-            .offset((query.page - 1) * query.page_size)
-            .limit(query.page_size)
+            .where(*conditions, keyset.condition())
+            .order_by(*keyset.order_by())
+            .limit(query.limit + 1)
         )
         return list(rows.scalars()), int(total.scalar_one())
 

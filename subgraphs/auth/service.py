@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from shared.config_store import AUTH_MAX_FAILED_LOGINS, read_setting
 from shared.errors import NotFound, RateLimited
 from shared.events import catalog, record_event
 from shared.models import utcnow
+from shared.pagination import InvalidCursor, Page, decode, page_of
 from shared.rbac import Role
 from shared.security import denylist
 from shared.security.passwords import dummy_hash, hash_password, verify_password
@@ -252,8 +254,13 @@ class AuthService:
 
     # Administration (called by the admin domain's service) --------------------------------
 
-    async def find_users(self, query: commands.UserQuery) -> tuple[list[User], int]:
-        return await self.users.search(query)
+    async def find_users(self, query: commands.UserQuery) -> Page[User]:
+        """A page of the users matching `query`, counted; its cursors continue its sort only."""
+        scope = f"users:{query.sort.value}"
+        after = _user_key(query.cursor, scope, query.sort) if query.cursor else None
+        rows, total = await self.users.search(query, after)
+        column = query.sort.column
+        return page_of(rows, query.limit, lambda u: (scope, getattr(u, column), u.id), total)
 
     async def get_user(self, user_id: uuid.UUID) -> User:
         user = await self.users.get(user_id)
@@ -475,3 +482,12 @@ def _failure_reason(user: User | None, is_valid: bool) -> str:
     if user is None:
         return "unknown_email"
     return "wrong_password" if not is_valid else "deactivated"
+
+
+def _user_key(cursor: str, scope: str, sort: commands.UserSort) -> tuple[Any, uuid.UUID]:
+    value, raw_id = decode(cursor, scope, 2)
+    try:
+        key: Any = datetime.fromisoformat(value) if sort.column == "created_at" else value
+        return key, uuid.UUID(raw_id)
+    except ValueError:
+        raise InvalidCursor() from None

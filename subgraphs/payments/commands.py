@@ -22,14 +22,13 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
+from shared.pagination import PageQuery
 from shared.validation import CommandModel
 from subgraphs.payments.currencies import ISO_4217
 from subgraphs.payments.states import PaymentStatus, PaymentType
 
 MAX_AMOUNT = Decimal("99999999.99")
 CENT = Decimal("0.01")
-MAX_PAGE = 100
-DEFAULT_PAGE = 20
 MAX_METADATA_BYTES = 8 * 1024
 REPORT_DAYS = 30
 NO_NUL = r"^[^\u0000]*$"
@@ -199,18 +198,7 @@ class SortOrder(StrEnum):
     desc = "desc"
 
 
-def _page_size(value: int) -> int:
-    """Page sizes are clamped to 1..100 (as the argument's description says)."""
-    return max(1, min(value, MAX_PAGE))
-
-
-class Page(CommandModel):
-    limit: Annotated[int, AfterValidator(_page_size)] = DEFAULT_PAGE
-    # An empty cursor is no cursor (the first page).
-    cursor: Annotated[str | None, AfterValidator(lambda v: v or None)] = None
-
-
-class ListPayments(Page):
+class ListPayments(PageQuery):
     status: PaymentStatus | None = None
     type: PaymentType | None = None
     from_: Annotated[datetime | None, AfterValidator(_utc)] = Field(default=None, alias="from")
@@ -221,7 +209,7 @@ class ListPayments(Page):
     order: SortOrder = SortOrder.desc
 
 
-class History(Page):
+class History(PageQuery):
     user_id: uuid.UUID | None = None
     payment_id: uuid.UUID | None = None
 

@@ -23,13 +23,6 @@ class IdempotencyKeyReused(UnprocessableEntity):
     default_message = "This Idempotency-Key was used with a different request"
 
 
-class InvalidCursor(NotFound):
-    """A cursor names a position in one listing; one that names none is a page not found."""
-
-    code = "INVALID_CURSOR"
-    default_message = "No page of this listing starts at this cursor"
-
-
 class UnknownCustomer(NotFound):
     code = "CUSTOMER_NOT_FOUND"
     default_message = "No customer matches"

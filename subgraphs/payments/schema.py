@@ -22,6 +22,7 @@ from shared.config_store import PAYMENTS_MAX_AMOUNT
 from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
+from shared.pagination import DEFAULT_PAGE, Page, PageQuery
 from shared.rbac import AUTHENTICATED, Role, roles
 from shared.security.tokens import AccessClaims
 from shared.validation import Command, command_input, parse_command, to_command
@@ -29,7 +30,7 @@ from subgraphs.payments import commands
 from subgraphs.payments.live import Subscription
 from subgraphs.payments.models import Payment
 from subgraphs.payments.processors import PaymentProcessor, processor_for
-from subgraphs.payments.service import AmountLimit, Page, PaymentService
+from subgraphs.payments.service import AmountLimit, PaymentService
 from subgraphs.payments.settings import PaymentsSettings
 from subgraphs.payments.types import (
     PageInfo,
@@ -122,7 +123,7 @@ class UserRef:
     ) -> PaymentConnection:
         context = context_of(info)
         viewer = await context.require_viewer()
-        page: commands.Page = parse_command(commands.Page, {"limit": first, "cursor": after})
+        page = parse_command(PageQuery, {"limit": first, "cursor": after})
         loader = _owner_pages_loader(context, viewer)
         return PaymentConnection.from_page(await loader.load((self.id, page.limit, page.cursor)))
 
@@ -200,7 +201,7 @@ class PaymentConnection:
                 PaymentEdge(cursor=cursor, node=PaymentNode.from_row(row))
                 for row, cursor in zip(page.items, page.cursors, strict=True)
             ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            page_info=PageInfo.of(page),
         )
 
 
@@ -258,7 +259,7 @@ class Query:
         max_amount: Decimal | None = None,
         sort: SortFieldEnum | None = commands.SortField.created_at,  # type: ignore[valid-type]
         order: SortOrderEnum | None = commands.SortOrder.desc,  # type: ignore[valid-type]
-        limit: Limit = commands.DEFAULT_PAGE,
+        limit: Limit = DEFAULT_PAGE,
         cursor: str | None = None,
     ) -> PaymentConnection:
         context = context_of(info)
@@ -298,7 +299,7 @@ class Query:
         info: Info,
         user_id: uuid.UUID | None = None,
         payment_id: uuid.UUID | None = None,
-        limit: Limit = commands.DEFAULT_PAGE,
+        limit: Limit = DEFAULT_PAGE,
         cursor: str | None = None,
     ) -> TransactionConnection:
         context = context_of(info)

@@ -13,19 +13,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Forbidden, NotFound
+from shared.pagination import InvalidCursor, Page, PageQuery, decode, page_of
 from shared.rbac import Role
 from shared.security.tokens import AccessClaims
-from subgraphs.payments import commands, cursors
+from subgraphs.payments import commands
 from subgraphs.payments.currencies import DEFAULT_CURRENCY
 from subgraphs.payments.errors import (
     AmountAboveLimit,
     IdempotencyKeyReused,
-    InvalidCursor,
     PaymentNotEditable,
     RequestNotPayable,
     UnknownCustomer,
@@ -52,22 +52,8 @@ from subgraphs.payments.states import (
     path_to,
 )
 
-T = TypeVar("T")
 CREATOR_OF = {PaymentType.initiate: Role.VENDOR, PaymentType.payment: Role.CUSTOMER}
 FOLLOW_SOURCE = "request_follow"
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """Items with the cursor after each of them, and whether more follow the last."""
-
-    items: list[T]
-    cursors: list[str]
-    has_next_page: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,14 +394,14 @@ class PaymentService:
             max_amount=query.max_amount,
         )
         rows = await self.payments.page(scope_of(viewer), where, keyset, query.limit + 1)
-        return _page(rows, query.limit, lambda p: (scope_name, getattr(p, keyset.column), p.id))
+        return page_of(rows, query.limit, lambda p: (scope_name, getattr(p, keyset.column), p.id))
 
     async def pages_of_owners(
         self, viewer: AccessClaims, owners: Sequence[uuid.UUID], first: int, after: str | None
     ) -> list[Page[Payment]]:
         """`User.payments` of many users at once: each owner's payments the viewer may see,
         newest first."""
-        query = commands.Page(limit=first, cursor=after)
+        query = PageQuery(limit=first, cursor=after)
         scope_name = "payments:created_at:desc"
         key = _payment_key(after, scope_name, commands.SortField.created_at) if after else None
         keyset = Keyset("created_at", descending=True, after=key)
@@ -423,7 +409,7 @@ class PaymentService:
             owners, scope_of(viewer), keyset, query.limit + 1
         )
         return [
-            _page(pages.get(owner, []), query.limit, lambda p: (scope_name, p.created_at, p.id))
+            page_of(pages.get(owner, []), query.limit, lambda p: (scope_name, p.created_at, p.id))
             for owner in owners
         ]
 
@@ -434,7 +420,7 @@ class PaymentService:
         for another user's."""
         if viewer.role is not Role.ADMIN and query.user_id not in (None, viewer.user_id):
             raise Forbidden("Only an ADMIN can read another user's history")
-        before = int(cursors.decode(query.cursor, "history", 1)[0]) if query.cursor else None
+        before = int(decode(query.cursor, "history", 1)[0]) if query.cursor else None
         rows = await self.payments.history(
             scope_of(viewer),
             owner_id=query.user_id,
@@ -442,7 +428,7 @@ class PaymentService:
             before_seq=before,
             size=query.limit + 1,
         )
-        return _page(rows, query.limit, lambda t: ("history", t.seq))
+        return page_of(rows, query.limit, lambda t: ("history", t.seq))
 
     async def report(self, viewer: AccessClaims, query: commands.Report) -> PaymentReport:
         """Totals of the viewer's own payments (an ADMIN: everyone's, or one user's)."""
@@ -488,7 +474,7 @@ def _source(viewer: AccessClaims) -> str:
 
 
 def _payment_key(cursor: str, scope: str, sort: commands.SortField) -> tuple[Any, uuid.UUID]:
-    value, raw_id = cursors.decode(cursor, scope, 2)
+    value, raw_id = decode(cursor, scope, 2)
     try:
         key: Any = (
             Decimal(value) if sort is commands.SortField.amount else datetime.fromisoformat(value)
@@ -496,9 +482,3 @@ def _payment_key(cursor: str, scope: str, sort: commands.SortField) -> tuple[Any
         return key, uuid.UUID(raw_id)
     except (ValueError, InvalidOperation):
         raise InvalidCursor() from None
-
-
-def _page(rows: list[T], limit: int, key: Any) -> Page[T]:
-    """A page from `limit + 1` rows: the extra row only tells that there is a next page."""
-    items = rows[:limit]
-    return Page(items, [cursors.encode(*key(item)) for item in items], len(rows) > limit)

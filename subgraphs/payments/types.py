@@ -10,10 +10,11 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from shared.pagination import Page
 from subgraphs.payments import commands
 from subgraphs.payments.models import Payment, PaymentTransaction
 from subgraphs.payments.repository import NewTransaction
-from subgraphs.payments.service import Page, PaymentReport, Totals
+from subgraphs.payments.service import PaymentReport, Totals
 from subgraphs.payments.states import PaymentStatus, PaymentType
 
 PaymentStatusEnum = strawberry.enum(PaymentStatus, name="PaymentStatus")
@@ -26,6 +27,11 @@ SortOrderEnum = strawberry.enum(commands.SortOrder, name="PaymentSortOrder")
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    limit: int = strawberry.field(description="The page size applied (clamped to 1..100).")
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(has_next_page=page.has_next_page, end_cursor=page.end_cursor, limit=page.limit)
 
 
 @strawberry.type(name="PaymentTransaction", description="One append-only ledger row.")
@@ -69,7 +75,7 @@ class TransactionConnection:
                 TransactionEdge(cursor=cursor, node=TransactionNode.from_row(row))
                 for row, cursor in zip(page.items, page.cursors, strict=True)
             ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+            page_info=PageInfo.of(page),
         )
 
 

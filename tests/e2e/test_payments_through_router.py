@@ -73,3 +73,38 @@ async def test_vendor_request_paid_by_its_customer(
     assert "errors" not in body, body
     nodes = [edge["node"] for edge in body["data"]["me"]["payments"]["edges"]]
     assert nodes == [{"amount": "100.00", "status": "completed", "type": "payment"}]
+
+
+async def test_lists_page_through_the_router_by_their_link(client: httpx.AsyncClient) -> None:
+    """The `Link` a subgraph builds names the path the client used (`/api/v1/…` here) and
+    reaches the client through the router, readable by a browser (CORS exposes it); the
+    router's combined OpenAPI document says so."""
+    vendor = await _register(client, "VENDOR")
+    as_vendor = {"Authorization": f"Bearer {vendor['accessToken']}"}
+    created = set()
+    for amount in ("1.00", "2.00", "3.00"):
+        response = await client.post(
+            "/api/payments", json={"type": "initiate", "amount": amount}, headers=as_vendor
+        )
+        assert response.status_code == 201, response.text
+        created.add(response.json()["data"]["id"])
+    origin = {"Origin": "http://localhost:9001"}
+    seen: list[str] = []
+    url: str | None = "/api/v1/payments?limit=2"
+    while url:
+        page = await client.get(url, headers={**as_vendor, **origin})
+        assert page.status_code == 200, page.text
+        seen += [payment["id"] for payment in page.json()["data"]]
+        assert "link" in page.headers.get("access-control-expose-headers", "").lower()
+        link = page.headers.get("link")
+        assert (link is not None) is page.json()["pagination"]["hasMore"]
+        url = link.split(">;")[0].removeprefix("<") if link else None
+        assert url is None or url.startswith("/api/v1/payments?limit=2&cursor=")
+    assert len(seen) == 3 and set(seen) == created
+    document = (await client.get("/api/openapi.json")).json()
+    listing = document["paths"]["/api/payments"]["get"]["responses"]["200"]
+    assert "Link" in listing["headers"]
+    envelope = listing["content"]["application/json"]["schema"]
+    assert envelope["properties"]["data"]["type"] == "array"
+    assert envelope["properties"]["pagination"]["$ref"] == "#/components/schemas/Pagination"
+    assert "Pagination" in document["components"]["schemas"]

@@ -219,6 +219,16 @@ async def test_cors_preflight(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == ORIGIN
+    # A browser MFE may send an Idempotency-Key with a payment (the design's POST /payments).
+    idempotent = await client.options(
+        "/api/payments",
+        headers={
+            "origin": ORIGIN,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type,idempotency-key",
+        },
+    )
+    assert idempotent.status_code == 200, idempotent.text
     denied = await client.options(
         "/graphql",
         headers={"origin": "http://evil.example", "access-control-request-method": "POST"},

@@ -44,8 +44,8 @@ async def test_every_route_is_admin_only(
 async def test_graphql_fields_are_admin_only(api: ApiClient, make_user: Callable[..., Any]) -> None:
     customer = await make_user(Role.CUSTOMER)
     for query in (
-        "{ adminUsers { total } }",
-        "{ auditLogs { total } }",
+        "{ adminUsers { totalCount } }",
+        "{ auditLogs { totalCount } }",
         "{ analytics { since } }",
         "{ systemConfig { key } }",
         "mutation { updateSystemConfig(input: {values: {maintenance_mode: true}}) { key } }",
@@ -59,4 +59,4 @@ async def test_graphql_fields_are_admin_only(api: ApiClient, make_user: Callable
 async def test_admin_passes(api: ApiClient, admin: Any) -> None:
     listed = await api.http.get("/api/admin/users", headers=admin.headers)
     assert listed.status_code == 200
-    assert listed.json()["data"]["total"] == 1
+    assert listed.json()["pagination"]["total"] == 1

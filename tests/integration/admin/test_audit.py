@@ -90,22 +90,32 @@ async def test_audit_logs_filter_and_page_newest_first(
     await api.http.delete(f"/api/admin/users/{users[0].id}", headers=admin.headers)
 
     async def logs(**params: Any) -> dict[str, Any]:
+        """The envelope: `data` (the rows) and `pagination`."""
         response = await api.http.get("/api/admin/audit-logs", params=params, headers=admin.headers)
         assert response.status_code == 200, response.text
-        data: dict[str, Any] = response.json()["data"]
-        return data
+        body: dict[str, Any] = response.json()
+        return body
+
+    def total(body: dict[str, Any]) -> int:
+        count: int = body["pagination"]["total"]
+        return count
 
     everything = await logs()
-    assert everything["total"] == 4
-    assert everything["items"][0]["action"] == "admin.user_deactivated"
-    updates = await logs(action="admin.user_updated", pageSize=2, page=2)
-    assert updates["total"] == 3 and len(updates["items"]) == 1
-    assert updates["items"][0]["resourceId"] == str(users[0].id)  # the oldest update
+    assert total(everything) == 4
+    assert everything["data"][0]["action"] == "admin.user_deactivated"
+    first = await logs(action="admin.user_updated", limit=2)
+    assert total(first) == 3 and len(first["data"]) == 2 and first["pagination"]["hasMore"]
+    updates = await logs(
+        action="admin.user_updated", limit=2, cursor=first["pagination"]["nextCursor"]
+    )
+    assert total(updates) == 3 and len(updates["data"]) == 1
+    assert updates["pagination"]["hasMore"] is False
+    assert updates["data"][0]["resourceId"] == str(users[0].id)  # the oldest update
     about_first = await logs(resourceType="user", resourceId=str(users[0].id))
-    assert about_first["total"] == 2
-    assert (await logs(userId=str(admin.id)))["total"] == 4
-    assert (await logs(since="2999-01-01T00:00:00Z"))["total"] == 0
-    assert (await logs(until="2000-01-01T00:00:00Z"))["total"] == 0
+    assert total(about_first) == 2
+    assert total(await logs(userId=str(admin.id))) == 4
+    assert total(await logs(since="2999-01-01T00:00:00Z")) == 0
+    assert total(await logs(until="2000-01-01T00:00:00Z")) == 0
     bad = await api.http.get("/api/admin/audit-logs?since=yesterday", headers=admin.headers)
     assert bad.status_code == 400
 

@@ -1,10 +1,12 @@
-"""Managing users: list (filters, search, sort, pages), get, create (password or invite), update."""
+"""Managing users: list (filters, search, sort, cursor pages), get, create (password or
+invite), update."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from shared.graphql.context import Resources
@@ -22,25 +24,80 @@ async def test_list_filters_searches_sorts_and_pages(
     await make_user(Role.CUSTOMER, email="cleo@example.com", name="Cleo")
 
     async def users(**params: Any) -> dict[str, Any]:
+        """The envelope: `data` (the users) and `pagination`."""
         response = await api.http.get("/api/admin/users", params=params, headers=admin.headers)
         assert response.status_code == 200, response.text
-        data: dict[str, Any] = response.json()["data"]
-        return data
+        body: dict[str, Any] = response.json()
+        return body
 
     everyone = await users()
-    assert everyone["total"] == 4
-    assert everyone["items"][0]["email"] == "cleo@example.com"  # newest first by default
+    assert everyone["pagination"] == {"limit": 20, "nextCursor": None, "hasMore": False, "total": 4}
+    assert everyone["data"][0]["email"] == "cleo@example.com"  # newest first by default
     customers = await users(role="CUSTOMER", sort="EMAIL_ASC")
-    assert [u["email"] for u in customers["items"]] == ["carl@example.com", "cleo@example.com"]
-    assert (await users(search="SHOP"))["items"][0]["name"] == "Vera Vendor"
-    assert (await users(search="%"))["total"] == 0  # a LIKE wildcard is searched literally
-    page = await users(sort="EMAIL_ASC", page=2, pageSize=2)
-    assert page["total"] == 4 and page["page"] == 2 and len(page["items"]) == 2
-    assert (await users(active="false"))["total"] == 0
-    too_big = await api.http.get("/api/admin/users?pageSize=101", headers=admin.headers)
-    assert too_big.status_code == 400
+    assert [u["email"] for u in customers["data"]] == ["carl@example.com", "cleo@example.com"]
+    assert (await users(search="SHOP"))["data"][0]["name"] == "Vera Vendor"
+    assert (await users(search="%"))["pagination"]["total"] == 0  # a LIKE wildcard is literal
+    first = await users(sort="EMAIL_ASC", limit=2)
+    assert first["pagination"]["total"] == 4 and first["pagination"]["hasMore"] is True
+    second = await users(sort="EMAIL_ASC", limit=2, cursor=first["pagination"]["nextCursor"])
+    assert second["pagination"] == {"limit": 2, "nextCursor": None, "hasMore": False, "total": 4}
+    emails = [u["email"] for u in first["data"] + second["data"]]
+    assert emails == sorted(emails) and len(set(emails)) == 4
+    assert (await users(active="false"))["pagination"]["total"] == 0
+    assert (await users(limit=101))["pagination"]["limit"] == 100  # clamped, as payments' lists
     bad_role = await api.http.get("/api/admin/users?role=ROOT", headers=admin.headers)
     assert bad_role.status_code == 400
+
+
+@pytest.mark.parametrize("sort", ["CREATED_AT_DESC", "CREATED_AT_ASC", "EMAIL_ASC", "NAME_ASC"])
+async def test_user_pages_have_no_duplicates_or_gaps_while_users_are_added(
+    api: ApiClient, admin: Any, make_user: Callable[..., Any], sort: str
+) -> None:
+    """Keyset pages in every sort, ties in the sort value included (same names): each user
+    once, in order, though users are added between pages; `total` counts them as they are."""
+    for index in range(6):
+        await make_user(Role.CUSTOMER, email=f"u{index}@example.com", name=f"Name {index // 3}")
+    seen: list[dict[str, Any]] = []
+    cursor, added = "", 0
+    while True:
+        response = await api.http.get(
+            "/api/admin/users",
+            params={"sort": sort, "limit": 2, "cursor": cursor, "role": "CUSTOMER"},
+            headers=admin.headers,
+        )
+        assert response.status_code == 200, response.text
+        seen += response.json()["data"]
+        pagination = response.json()["pagination"]
+        assert pagination["total"] == 6 + added
+        if not pagination["hasMore"]:
+            break
+        cursor = pagination["nextCursor"]
+        await make_user(Role.CUSTOMER, name="Name 0")  # arrives between pages
+        added += 1
+    ids = [user["id"] for user in seen]
+    assert len(ids) == len(set(ids)) >= 6
+    originals = [u["email"] for u in seen if u["email"].startswith("u")]
+    assert sorted(originals) == [f"u{index}@example.com" for index in range(6)]
+    if sort == "EMAIL_ASC":
+        assert [u["email"] for u in seen] == sorted(u["email"] for u in seen)
+    if sort == "NAME_ASC":
+        assert [u["name"] for u in seen] == sorted(u["name"] for u in seen)
+
+
+async def test_a_user_cursor_only_continues_its_own_listing(
+    api: ApiClient, admin: Any, make_user: Callable[..., Any]
+) -> None:
+    await make_user(Role.CUSTOMER)
+    first = await api.http.get("/api/admin/users?limit=1&sort=NAME_ASC", headers=admin.headers)
+    cursor = first.json()["pagination"]["nextCursor"]
+    for path in (
+        f"/api/admin/users?limit=1&sort=EMAIL_ASC&cursor={cursor}",
+        f"/api/admin/audit-logs?cursor={cursor}",
+        "/api/admin/users?cursor=not-a-cursor",
+    ):
+        response = await api.http.get(path, headers=admin.headers)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "INVALID_CURSOR"
 
 
 async def test_get_a_user_or_404(api: ApiClient, admin: Any, make_user: Callable[..., Any]) -> None:
@@ -163,9 +220,29 @@ async def test_graphql_user_management(api: ApiClient, admin: Any) -> None:
     )
     user_id = created["data"]["adminCreateUser"]["id"]
     listed = await api.graphql(
-        "{ adminUsers(query: {role: VENDOR}) { total items { id isActive } } }", token=admin.token
+        "{ adminUsers(query: {role: VENDOR}) { totalCount edges { node { id isActive } } } }",
+        token=admin.token,
     )
     assert listed["data"]["adminUsers"] == {
-        "total": 1,
-        "items": [{"id": user_id, "isActive": True}],
+        "totalCount": 1,
+        "edges": [{"node": {"id": user_id, "isActive": True}}],
     }
+
+
+async def test_admin_lists_are_documented_as_counted_pages(api: ApiClient) -> None:
+    document = (await api.http.get("/api/admin/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    for path in ("/api/admin/users", "/api/admin/audit-logs"):
+        operation = document["paths"][path]["get"]
+        ok = operation["responses"]["200"]
+        envelope = ok["content"]["application/json"]["schema"]
+        assert envelope["properties"]["data"]["type"] == "array"
+        reference = envelope["properties"]["pagination"]["$ref"]
+        assert schemas[reference.rsplit("/", 1)[-1]]["required"] == [
+            "limit",
+            "nextCursor",
+            "hasMore",
+            "total",
+        ]
+        assert "Link" in ok["headers"]
+        assert {"limit", "cursor"} <= {p["name"] for p in operation["parameters"]}

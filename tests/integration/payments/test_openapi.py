@@ -55,3 +55,22 @@ async def test_the_documented_parameters_are_what_the_service_accepts(api: ApiCl
         "/api/payments", json={"type": "payment", "amount": 1}, headers={"Idempotency-Key": " "}
     )
     assert blank.status_code in (400, 401)
+
+
+async def test_lists_are_documented_as_arrays_with_their_page(api: ApiClient) -> None:
+    """`data` is the array of items; `pagination` and the `Link` header beside it."""
+    document = (await api.http.get("/api/payments/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    for path, item in (("/api/payments", "type"), ("/api/payments/history", "transactionType")):
+        ok = document["paths"][path]["get"]["responses"]["200"]
+        envelope = ok["content"]["application/json"]["schema"]
+        assert envelope["required"] == ["success", "data", "pagination"]
+        data = envelope["properties"]["data"]
+        assert data["type"] == "array" and item in data["items"]["required"]
+        assert "edges" not in str(data)
+        pagination = envelope["properties"]["pagination"]["$ref"].rsplit("/", 1)[-1]
+        assert schemas[pagination]["required"] == ["limit", "nextCursor", "hasMore"]
+        assert 'rel="next"' in ok["headers"]["Link"]["description"]
+    one = document["paths"]["/api/payments/{id}"]["get"]["responses"]["200"]
+    assert "pagination" not in one["content"]["application/json"]["schema"]["properties"]
+    assert "headers" not in one

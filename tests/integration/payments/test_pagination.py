@@ -1,4 +1,5 @@
-"""Cursor pagination, filters and sorting of `GET /api/payments` and `/history`."""
+"""Cursor pagination, filters and sorting of `GET /api/payments` and `/history`: each answers
+the array of its items with `pagination` beside it and a `Link` to the next page."""
 
 from __future__ import annotations
 
@@ -13,20 +14,25 @@ from tests.integration.payments.conftest import call, create, request_body
 
 
 async def page(api: ApiClient, user: User, path: str = "/api/payments", **params: Any) -> Any:
+    """The whole envelope: `data` (the items) and `pagination`."""
     response = await call(api, "GET", path, user, params=params)
     assert response.status_code == 200, response.text
-    return response.json()["data"]
+    body = response.json()
+    pagination = body["pagination"]
+    assert pagination["hasMore"] is (pagination["nextCursor"] is not None)
+    assert ("link" in response.headers) is pagination["hasMore"]
+    return body
 
 
 async def walk(api: ApiClient, user: User, **params: Any) -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
     cursor = None
     while True:
-        data = await page(api, user, **params, **({"cursor": cursor} if cursor else {}))
-        nodes += [edge["node"] for edge in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
+        body = await page(api, user, **params, **({"cursor": cursor} if cursor else {}))
+        nodes += body["data"]
+        if not body["pagination"]["hasMore"]:
             return nodes
-        cursor = data["pageInfo"]["endCursor"]
+        cursor = body["pagination"]["nextCursor"]
 
 
 async def test_pages_have_no_duplicates_or_gaps_while_rows_are_inserted(
@@ -37,12 +43,12 @@ async def test_pages_have_no_duplicates_or_gaps_while_rows_are_inserted(
     cursor = None
     while True:
         params: dict[str, Any] = {"limit": 5, **({"cursor": cursor} if cursor else {})}
-        data = await page(api, vendor, **params)
-        seen += [edge["node"]["id"] for edge in data["edges"]]
+        body = await page(api, vendor, **params)
+        seen += [payment["id"] for payment in body["data"]]
         await create(api, vendor, request_body("99.00"))  # a newer row arrives between pages
-        if not data["pageInfo"]["hasNextPage"]:
+        if not body["pagination"]["hasMore"]:
             break
-        cursor = data["pageInfo"]["endCursor"]
+        cursor = body["pagination"]["nextCursor"]
     assert len(seen) == len(set(seen))
     assert seen == list(reversed(existing))
 
@@ -96,13 +102,13 @@ async def test_invalid_list_parameters_are_400(
 async def test_a_cursor_only_continues_the_sort_it_came_from(api: ApiClient, vendor: User) -> None:
     for amount in ("1.00", "2.00"):
         await create(api, vendor, request_body(amount))
-    data = await page(api, vendor, limit=1)
+    body = await page(api, vendor, limit=1)
     response = await call(
         api,
         "GET",
         "/api/payments",
         vendor,
-        params={"limit": 1, "sort": "amount", "cursor": data["pageInfo"]["endCursor"]},
+        params={"limit": 1, "sort": "amount", "cursor": body["pagination"]["nextCursor"]},
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "INVALID_CURSOR"
@@ -118,21 +124,52 @@ async def test_history_pages_newest_first(api: ApiClient, vendor: User) -> None:
     cursor = None
     while True:
         params: dict[str, Any] = {"limit": 4, **({"cursor": cursor} if cursor else {})}
-        data = await page(api, vendor, "/api/payments/history", **params)
-        nodes += [edge["node"] for edge in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
+        body = await page(api, vendor, "/api/payments/history", **params)
+        nodes += body["data"]
+        if not body["pagination"]["hasMore"]:
             break
-        cursor = data["pageInfo"]["endCursor"]
+        cursor = body["pagination"]["nextCursor"]
     assert len(nodes) == 6 == len({n["id"] for n in nodes})
     assert [n["status"] for n in nodes[:3]] == ["cancelled"] * 3
     assert [n["paymentId"] for n in nodes[:3]] == [p["id"] for p in reversed(created)]
     one = await page(api, vendor, "/api/payments/history", paymentId=created[0]["id"])
-    assert [e["node"]["transactionType"] for e in one["edges"]] == ["status_changed", "created"]
+    assert [t["transactionType"] for t in one["data"]] == ["status_changed", "created"]
 
 
 async def test_page_sizes_are_clamped(api: ApiClient, vendor: User) -> None:
     for amount in ("1.00", "2.00"):
         await create(api, vendor, request_body(amount))
-    assert len((await page(api, vendor, limit=0))["edges"]) == 1
-    assert len((await page(api, vendor, limit=1000))["edges"]) == 2
-    assert len((await page(api, vendor, limit=1, cursor=""))["edges"]) == 1
+    smallest = await page(api, vendor, limit=0)
+    assert len(smallest["data"]) == 1 and smallest["pagination"]["limit"] == 1
+    largest = await page(api, vendor, limit=1000)
+    assert len(largest["data"]) == 2 and largest["pagination"]["limit"] == 100
+    assert len((await page(api, vendor, limit=1, cursor=""))["data"]) == 1
+
+
+async def test_the_link_header_is_the_same_request_for_the_next_page(
+    api: ApiClient, vendor: User
+) -> None:
+    """RFC 8288 `rel="next"`: the request's own path and query, `cursor` replaced; following
+    it walks every page (also under `/api/v1`), and the last page has no `Link`."""
+    created = {(await create(api, vendor, request_body(f"{i + 1}.00")))["id"] for i in range(5)}
+    for base in ("/api/payments", "/api/v1/payments"):
+        seen: list[str] = []
+        url = f"{base}?sort=amount&limit=2&cursor="
+        while url:
+            response = await call(api, "GET", url, vendor)
+            assert response.status_code == 200, response.text
+            seen += [payment["id"] for payment in response.json()["data"]]
+            link = response.headers.get("link")
+            if link is None:
+                assert response.json()["pagination"] == {
+                    "limit": 2,
+                    "nextCursor": None,
+                    "hasMore": False,
+                }
+                break
+            target, relation = link.split(">; ")
+            assert relation == 'rel="next"' and target.startswith(f"<{base}?sort=amount&limit=2&")
+            cursor = response.json()["pagination"]["nextCursor"]
+            assert target.endswith(f"&cursor={cursor}") and target.count("cursor=") == 1
+            url = target[1:]
+        assert len(seen) == 5 and set(seen) == created
