@@ -68,7 +68,11 @@ class Projector:
             if f.name in ("__schema", "__type"):
                 result[f.key] = data.get(f.key)
                 continue
-            value = self.value(f.type, f, data.get(f.key), [*path, f.key], type_name)
+            raw = data.get(f.key)
+            if f.argument_error is not None:
+                self.errors.append({"message": f.argument_error, "path": [*path, f.key]})
+                raw = None
+            value = self.value(f.type, f, raw, [*path, f.key], type_name)
             if value is _INVALID:
                 return _INVALID
             result[f.key] = value

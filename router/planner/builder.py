@@ -174,7 +174,7 @@ class PlanBuilder:
         subgraph share a fetch, a mutation's only when consecutive (they run in order)."""
         groups: list[tuple[str, list[NField]]] = []
         for f in fields:
-            if f.name in ("__schema", "__type", "__typename"):
+            if f.name in ("__schema", "__type", "__typename") or f.argument_error is not None:
                 continue
             graphs = meta.resolving_graphs(f.name)
             if not graphs:
@@ -245,6 +245,8 @@ class PlanBuilder:
         remote: list[NField] = []
         through: dict[tuple[str, str], list[NField]] = {}
         for f in fields:
+            if f.argument_error is not None:
+                continue
             if f.name == "__typename":
                 if not root:
                     local.append(SField(f.key, "__typename", shape="String!"))

@@ -20,6 +20,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLCompositeType,
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -58,6 +59,9 @@ class NField:
     merged_from: list[NField] = field(default_factory=list, compare=False, repr=False)
     """The client's fields this one unites (several implementations' selections planned
     at once for an ``@interfaceObject``); empty for the client's own fields."""
+    argument_error: str | None = field(default=None, compare=False, repr=False)
+    """Set when an argument cannot be coerced (a null variable for a non-null argument): the
+    field is not fetched and answers null with this error."""
     scalar_kind: int = field(init=False)
     """0: composite, list or an enum whose values are checked; 1: nullable scalar; 2: non-null
     scalar (projection fast path)."""
@@ -127,12 +131,15 @@ class Normalizer:
         fragments: dict[str, FragmentDefinitionNode],
         variables: dict[str, Any],
         checked_enums: Collection[str] = (),
+        null_variables: Collection[str] = (),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
         self.checked_enums = checked_enums
         """Enums whose values the projection must check (some are hidden from clients)."""
+        self.null_variables = null_variables
+        """Variables explicitly null (whose default does not apply)."""
 
     def _applies(self, type_condition: str | None, object_type: _FieldsType) -> bool:
         if type_condition is None or type_condition == object_type.name:
@@ -189,6 +196,10 @@ class Normalizer:
             named = get_named_type(field_def.type)
             if named.name in self.checked_enums:
                 merged.scalar_kind = 0
+            if self.null_variables:
+                merged.argument_error = self._argument_error(field_def, nodes[0])
+                if merged.argument_error:
+                    merged.scalar_kind = 0
             if is_composite_type(named):
                 child_sets = [n.selection_set for n in nodes if n.selection_set is not None]
                 merged.selections = {
@@ -197,6 +208,23 @@ class Normalizer:
                 }
             result.append(merged)
         return result
+
+    def _argument_error(self, field_def: GraphQLField, node: FieldNode) -> str | None:
+        """CoerceArgumentValues' error when a non-null argument is given a null variable."""
+        for argument in node.arguments or ():
+            value = argument.value
+            definition = field_def.args.get(argument.name.value)
+            if (
+                isinstance(value, VariableNode)
+                and value.name.value in self.null_variables
+                and definition is not None
+                and isinstance(definition.type, GraphQLNonNull)
+            ):
+                return (
+                    f'Argument "{argument.name.value}" of non-null type '
+                    f'"{definition.type}" must not be null.'
+                )
+        return None
 
     def possible_types(self, named: GraphQLCompositeType) -> list[GraphQLObjectType]:
         if is_abstract_type(named):

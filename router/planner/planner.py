@@ -20,6 +20,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLObjectType,
+    NonNullTypeNode,
     OperationDefinitionNode,
     ValueNode,
     parse,
@@ -78,6 +79,10 @@ class PreparedOperation:
     fragments: dict[str, FragmentDefinitionNode]
     conditional_variables: tuple[str, ...]
     condition_defaults: tuple[Any, ...] = ()
+    nullable_defaulted: tuple[str, ...] = ()
+    """Variables of a nullable type with a default: validation lets them reach non-null
+    arguments, so an explicit null for one makes those fields errors (the plan depends on
+    which are null)."""
     """The default value of each conditional variable (None when it has none)."""
 
     @property
@@ -142,6 +147,11 @@ class Planner:
             fragments,
             names,
             tuple(_boolean(defaults.get(n)) for n in names),
+            tuple(
+                d.variable.name.value
+                for d in operation.variable_definitions or ()
+                if d.default_value is not None and not isinstance(d.type, NonNullTypeNode)
+            ),
         )
         self._prepared.put(cache_key, prepared)
         return prepared
@@ -159,11 +169,16 @@ class Planner:
             )
         )
         labels = self._labels()
-        cache_key = (query, operation_name, condition_values, labels)
+        nulls = tuple(
+            name
+            for name in prepared.nullable_defaulted
+            if name in variables and variables[name] is None
+        )
+        cache_key = (query, operation_name, condition_values, labels, nulls)
         plan = self._plans.get(cache_key)
         if plan is None:
             conditions = dict(zip(prepared.conditional_variables, condition_values, strict=True))
-            plan = self._build(prepared, conditions, labels)
+            plan = self._build(prepared, conditions, labels, frozenset(nulls))
             self._plans.put(cache_key, plan)
         return prepared, plan
 
@@ -200,7 +215,11 @@ class Planner:
         return variables or {}
 
     def _build(
-        self, prepared: PreparedOperation, variables: dict[str, Any], labels: frozenset[str]
+        self,
+        prepared: PreparedOperation,
+        variables: dict[str, Any],
+        labels: frozenset[str],
+        null_variables: frozenset[str] = frozenset(),
     ) -> QueryPlan:
         kind = prepared.kind
         root_name = self.supergraph.root_types.get(kind)
@@ -212,6 +231,7 @@ class Planner:
             prepared.fragments,
             variables,
             self.supergraph.api_enum_values,
+            null_variables,
         )
         fields = normalizer.fields(root, [prepared.operation.selection_set])
         definitions = {

@@ -6,15 +6,7 @@ conformance-report` (``--known-failures``: a draft of both lists) shows where ea
 """
 
 # The answer is wrong, or a subgraph received a document invalid against its schema.
-WRONG_ANSWERS: dict[str, str] = {
-    "argument_nullability/explicit-null-for-defaulted-variable": (
-        "explicit null for a nullable variable with a default sent to an Int! argument"
-    ),
-}
+WRONG_ANSWERS: dict[str, str] = {}
 
 # Right or not, more subgraph requests than the budget (Hive Gateway's, else Apollo's).
-OVER_BUDGET: dict[str, str] = {
-    "argument_nullability/explicit-null-for-defaulted-variable": (
-        "the null reaches the subgraph; Hive answers the field error without a fetch"
-    ),
-}
+OVER_BUDGET: dict[str, str] = {}

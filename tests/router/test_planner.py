@@ -94,3 +94,18 @@ def test_a_percentage_label_is_drawn_per_request(monkeypatch: pytest.MonkeyPatch
     _, drawn_out = planner.plan("{ books { stock } }", None)
     assert [n.graph for n in drawn_in.nodes] == ["legacy", "modern"]
     assert [n.graph for n in drawn_out.nodes] == ["legacy"]
+
+
+def test_a_null_variable_for_a_non_null_argument_makes_that_field_an_error() -> None:
+    """The variable's default applies only when it is absent (CoerceArgumentValues)."""
+    planner = Planner(load_supergraph((FIXTURES / "planner" / "supergraph.graphql").read_text()))
+    query = 'query ($id: ID = "1") { user(id: $id) { id } me { id } }'
+    _, absent = planner.plan(query, None, {})
+    _, null = planner.plan(query, None, {"id": None})
+    assert (
+        absent.nodes[0].operation
+        == 'query($id: ID = "1") { user(id: $id) { __typename id } me { __typename id } }'
+    )
+    assert null.nodes[0].operation == "query { me { __typename id } }"
+    [user, _] = null.fields
+    assert user.argument_error == 'Argument "id" of non-null type "ID!" must not be null.'
