@@ -76,7 +76,10 @@ class Settings(BaseSettings):
     rate_limit_sensitive: int = Field(default=10, ge=1)
     rate_limit_window_seconds: int = Field(default=60, ge=1)
 
+    # Failed sign-ins per window: per account, and per client address over all accounts (the
+    # defaults of the admin settings auth.max_failed_logins and auth.max_failed_logins_per_ip).
     login_max_failures: int = 5
+    login_max_failures_per_ip: int = Field(default=100, ge=1)
     login_failure_window: timedelta = timedelta(minutes=15)
     db_pool_size: int = 10
 

@@ -36,6 +36,7 @@ CACHE_KEY = "config:{settings}:stored"  # same hash slot as the mirror (one MULT
 _READ_ALL = text("SELECT key, value FROM admin.system_config")
 
 AUTH_MAX_FAILED_LOGINS = "auth.max_failed_logins"
+AUTH_MAX_FAILED_LOGINS_PER_IP = "auth.max_failed_logins_per_ip"
 PAYMENTS_MAX_AMOUNT = "payments.max_amount"
 LARGEST_AMOUNT = Decimal("99999999.99")  # NUMERIC(10, 2)
 MAINTENANCE_MODE = "maintenance_mode"
@@ -86,9 +87,19 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         ),
         ConfigKey(
             AUTH_MAX_FAILED_LOGINS,
-            "Failed sign-ins per account (and per client IP) before sign-in is paused.",
+            "Failed sign-ins to one account (from any address) before signing in to it is "
+            "paused for the rest of the 15-minute window.",
             Annotated[int, Field(ge=1, le=1000)],
             lambda settings: settings.login_max_failures,
+        ),
+        ConfigKey(
+            AUTH_MAX_FAILED_LOGINS_PER_IP,
+            "Failed sign-ins from one client address, over all accounts, before sign-in from "
+            "it is paused for the rest of the 15-minute window (failed password resets have "
+            "a budget of the same size of their own). Keep it well above "
+            "auth.max_failed_logins: many people may share one address (an office, a carrier).",
+            Annotated[int, Field(ge=1, le=100_000)],
+            lambda settings: settings.login_max_failures_per_ip,
         ),
         ConfigKey(
             PAYMENTS_MAX_AMOUNT,

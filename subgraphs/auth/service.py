@@ -17,7 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.config import Settings
-from shared.config_store import AUTH_MAX_FAILED_LOGINS, read_setting
+from shared.config_store import (
+    AUTH_MAX_FAILED_LOGINS,
+    AUTH_MAX_FAILED_LOGINS_PER_IP,
+    read_setting,
+)
 from shared.errors import NotFound, RateLimited
 from shared.events import catalog, record_event
 from shared.models import utcnow
@@ -25,7 +29,7 @@ from shared.pagination import InvalidCursor, Page, decode, page_of
 from shared.rbac import Role
 from shared.security import denylist
 from shared.security.passwords import dummy_hash, hash_password, verify_password
-from shared.security.throttle import FailureThrottle
+from shared.security.throttle import Budget, FailureThrottle
 from shared.security.tokens import (
     AccessClaims,
     hash_opaque_token,
@@ -51,7 +55,6 @@ logger = logging.getLogger("security")
 
 SELF_REGISTRABLE_ROLES = frozenset({Role.CUSTOMER, Role.VENDOR})
 FORGOT_PASSWORD_LIMIT = 3
-RESET_ATTEMPT_LIMIT = 10
 FORGOT_PASSWORD_MESSAGE = "If an account exists for this email, a reset link has been sent."
 
 
@@ -78,8 +81,9 @@ class AuthService:
         self.refresh_tokens = RefreshTokenRepository(self.session)
         self.reset_tokens = ResetTokenRepository(self.session)
         window = self.settings.login_failure_window
-        self.forgot_throttle = FailureThrottle(self.redis, "forgot", FORGOT_PASSWORD_LIMIT, window)
-        self.reset_throttle = FailureThrottle(self.redis, "reset", RESET_ATTEMPT_LIMIT, window)
+        self.login_throttle = FailureThrottle(self.redis, "login", window)
+        self.forgot_throttle = FailureThrottle(self.redis, "forgot", window)
+        self.reset_throttle = FailureThrottle(self.redis, "reset", window)
 
     # Accounts --------------------------------------------------------------------------------
 
@@ -118,10 +122,14 @@ class AuthService:
     # Sessions --------------------------------------------------------------------------------
 
     async def login(self, data: commands.Login) -> AuthSession:
-        """Same answer, and one bcrypt check, for an unknown email and a wrong password."""
-        subjects = (f"account:{data.email}", f"ip:{self.client.ip}")
-        login_throttle = await self._login_throttle()
-        await login_throttle.acquire(*subjects)  # counted as a failure until it succeeds
+        """Same answer, and one bcrypt check, for an unknown email and a wrong password (also
+        when throttled: the account budget is kept per email, known or not). Two budgets per
+        window: the account's (`auth.max_failed_logins`) and the client address's over all
+        accounts (`auth.max_failed_logins_per_ip`, much larger), so guesses at one account
+        never refuse the other accounts of the same address until the address's are spent."""
+        account, address = await self._account_budget(data.email), await self._address_budget()
+        # Counted as a failure of both until it succeeds: parallel guesses cannot overrun.
+        await self.login_throttle.acquire(account, address)
         user = await self.users.get_by_email(data.email)
         password_hash = user.password_hash if user else dummy_hash(self.settings.bcrypt_rounds)
         is_valid = await verify_password(data.password, password_hash)
@@ -137,8 +145,8 @@ class AuthService:
             )
             logger.warning("login failed", extra={"user_id": str(user.id) if user else None})
             raise InvalidCredentials()
-        await login_throttle.reset(subjects[0])
-        await login_throttle.release(*subjects[1:])
+        await self.login_throttle.reset(account.subject)
+        await self.login_throttle.release(address.subject)
         await record_event(
             self.session,
             catalog.LOGIN_SUCCEEDED,
@@ -209,12 +217,11 @@ class AuthService:
     ) -> AuthSession:
         """Needs the current password; ends every session and starts a fresh one for the caller."""
         user = await self.current_user(viewer)
-        subject = f"account:{user.email}"
-        login_throttle = await self._login_throttle()
-        await login_throttle.acquire(subject)
+        account = await self._account_budget(user.email)
+        await self.login_throttle.acquire(account)  # guesses cost the account's sign-in budget
         if not await verify_password(data.current_password, user.password_hash):
             raise WrongCurrentPassword()
-        await login_throttle.release(subject)
+        await self.login_throttle.release(account.subject)
         await self._set_password(user, data.new_password, via="change")
         return await self._start_session(user)
 
@@ -222,9 +229,9 @@ class AuthService:
         """Always the same answer. A known address gets a single-use token (≥ 256 bits, stored
         hashed, short-lived); repeated requests for one address are silently not re-sent."""
         user = await self.users.get_by_email(data.email)
-        subject = f"account:{data.email}"
+        account = Budget(f"account:{data.email}", FORGOT_PASSWORD_LIMIT)
         try:
-            await self.forgot_throttle.acquire(subject)
+            await self.forgot_throttle.acquire(account)
         except RateLimited:
             return FORGOT_PASSWORD_MESSAGE
         if user is None or not user.is_active:
@@ -238,13 +245,16 @@ class AuthService:
         return FORGOT_PASSWORD_MESSAGE
 
     async def reset_password(self, data: commands.ResetPassword) -> str:
-        subject = f"ip:{self.client.ip}"
-        await self.reset_throttle.acquire(subject)
+        """A wrong token costs the client address one attempt of its own budget (the size of
+        `auth.max_failed_logins_per_ip`): tokens carry ≥ 256 bits, so the budget only bounds
+        the work, and people sharing an address are not refused for a few typos."""
+        address = await self._address_budget()
+        await self.reset_throttle.acquire(address)
         now = utcnow()
         token = await self.reset_tokens.get_for_update(hash_opaque_token(data.token))
         if token is None or token.used_at is not None or token.expires_at <= now:
             raise InvalidResetToken()
-        await self.reset_throttle.release(subject)
+        await self.reset_throttle.release(address.subject)
         user = await self.users.get(token.user_id)
         if user is None:
             raise InvalidResetToken()
@@ -408,10 +418,18 @@ class AuthService:
         await self.session.flush()
         await record_event(self.session, *event, actor=actor, key=str(user.id))
 
-    async def _login_throttle(self) -> FailureThrottle:
-        """Its limit is the platform setting `auth.max_failed_logins`, read per attempt."""
+    async def _account_budget(self, email: str) -> Budget:
+        """Failures per account: the platform setting `auth.max_failed_logins`, read per
+        attempt (an admin's change applies at once)."""
         limit = await read_setting(self.session, self.redis, self.settings, AUTH_MAX_FAILED_LOGINS)
-        return FailureThrottle(self.redis, "login", limit, self.settings.login_failure_window)
+        return Budget(f"account:{email}", limit)
+
+    async def _address_budget(self) -> Budget:
+        """Failures per client address: the setting `auth.max_failed_logins_per_ip`."""
+        limit = await read_setting(
+            self.session, self.redis, self.settings, AUTH_MAX_FAILED_LOGINS_PER_IP
+        )
+        return Budget(f"ip:{self.client.ip}", limit)
 
     async def _mail_reset_token(
         self, user: User, *, subject: str, purpose: str, footer: str

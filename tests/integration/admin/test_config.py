@@ -23,6 +23,12 @@ async def test_every_key_is_listed_with_its_schema_and_default(api: ApiClient, a
     logins = entries["auth.max_failed_logins"]
     assert logins["value"] == logins["defaultValue"] == 5 and logins["isDefault"] is True
     assert logins["valueSchema"]["type"] == "integer"
+    per_address = entries["auth.max_failed_logins_per_ip"]
+    assert per_address["value"] == per_address["defaultValue"] == 100
+    assert (per_address["valueSchema"]["minimum"], per_address["valueSchema"]["maximum"]) == (
+        1,
+        100_000,
+    )
     assert entries["maintenance_mode"]["value"] is False
     assert entries["payments.max_amount"]["defaultValue"] == "99999999.99"
 
@@ -59,6 +65,10 @@ async def test_unknown_keys_and_wrong_types_are_refused(api: ApiClient, admin: A
         ("auth.max_failed_logins", "3"),
         ("auth.max_failed_logins", 0),
         ("auth.max_failed_logins", True),
+        ("auth.max_failed_logins_per_ip", 0),
+        ("auth.max_failed_logins_per_ip", "100"),
+        ("auth.max_failed_logins_per_ip", 100_001),
+        ("auth.max_failed_logins_per_ip", 2.5),
         ("maintenance_mode", 1),
         ("payments.max_amount", -5),
         ("payments.max_amount", 1.005),
@@ -92,3 +102,21 @@ async def test_the_running_login_throttle_follows_the_setting(
         return response.status_code
 
     assert [await wrong_login() for _ in range(3)] == [401, 401, 429]
+
+
+async def test_the_running_address_budget_follows_the_setting(
+    api: ApiClient, auth_api: ApiClient, admin: Any
+) -> None:
+    """`auth.max_failed_logins_per_ip` changes the address's budget at run time, both ways."""
+
+    async def wrong_login(index: int) -> int:
+        response = await auth_api.http.post(
+            "/api/auth/login", json={"email": f"u{index}@example.com", "password": "not it"}
+        )
+        return response.status_code
+
+    assert [await wrong_login(index) for index in range(6)] == [401] * 6  # the default: 100
+    assert (await _put(api, admin, {"auth.max_failed_logins_per_ip": 6})).status_code == 200
+    assert await wrong_login(6) == 429
+    assert (await _put(api, admin, {"auth.max_failed_logins_per_ip": 8})).status_code == 200
+    assert [await wrong_login(index) for index in range(7, 10)] == [401, 401, 429]
