@@ -78,6 +78,17 @@ def finish_plan(
 
 def _merged(nodes: list[FetchNode]) -> list[FetchNode]:
     alive = {n.id: n for n in nodes}
+    # Fetches of one subgraph in the same round first, in one pass: they never wait for one
+    # another and merging them never lengthens the plan.
+    depth, _ = _levels(alive)
+    rounds: dict[tuple[str, int], list[FetchNode]] = {}
+    for node in nodes:
+        if not node.is_entity:
+            continue
+        same_round = rounds.setdefault((node.graph, depth[node.id]), [])
+        if not any(_absorb(alive, kept, node) for kept in same_round):
+            same_round.append(node)
+    # Then a fetch with slack joins a later one of its subgraph when the plan stays as long.
     while True:
         depth, height = _levels(alive)
         longest = max((depth[i] + height[i] for i in alive), default=0)
@@ -85,29 +96,35 @@ def _merged(nodes: list[FetchNode]) -> list[FetchNode]:
         for first, second in _candidate_pairs(alive, depth):
             if first.id in ancestors[second.id] or second.id in ancestors[first.id]:
                 continue
-            rounds = max(depth[first.id], depth[second.id])
-            if rounds + max(height[first.id], height[second.id]) > longest:
+            rounds_needed = max(depth[first.id], depth[second.id])
+            if rounds_needed + max(height[first.id], height[second.id]) > longest:
                 continue
-            calls = _combined_calls(first.calls, second.calls)
-            if calls is None:
-                continue
-            first.calls = calls
-            first.after |= second.after
-            del alive[second.id]
-            for node in alive.values():
-                if second.id in node.after:
-                    node.after.discard(second.id)
-                    node.after.add(first.id)
-            first.after.discard(first.id)
-            break
+            if _absorb(alive, first, second):
+                break
         else:
             return list(alive.values())
+
+
+def _absorb(alive: dict[int, FetchNode], first: FetchNode, second: FetchNode) -> bool:
+    """Merge ``second`` into ``first`` when their calls can share one request."""
+    calls = _combined_calls(first.calls, second.calls)
+    if calls is None:
+        return False
+    first.calls = calls
+    first.after |= second.after
+    del alive[second.id]
+    for node in alive.values():
+        if second.id in node.after:
+            node.after.discard(second.id)
+            node.after.add(first.id)
+    first.after.discard(first.id)
+    return True
 
 
 def _candidate_pairs(
     alive: dict[int, FetchNode], depth: dict[int, int]
 ) -> Iterator[tuple[FetchNode, FetchNode]]:
-    """Pairs of entity fetches to the same subgraph, those in the same round first."""
+    """Pairs of entity fetches to the same subgraph in different rounds, closest first."""
     by_graph: dict[str, list[FetchNode]] = {}
     for node in alive.values():
         if node.is_entity:
@@ -117,6 +134,7 @@ def _candidate_pairs(
         for group in by_graph.values()
         for index, a in enumerate(group)
         for b in group[index + 1 :]
+        if depth[a.id] != depth[b.id]
     ]
     pairs.sort(key=lambda p: p[:3])
     for *_, a, b in pairs:
