@@ -11,6 +11,7 @@ subgraphs received. Writes ``recorded/<case>/supergraph.graphql`` and ``answers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -170,15 +171,18 @@ def main(names: list[str]) -> None:
 
 
 def _npm_ci() -> None:
-    marker = NODE_DIR / "node_modules" / ".package-lock.json"
-    lock = NODE_DIR / "package-lock.json"
-    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
+    """``npm ci`` unless node_modules was installed from this very lock (by content: a git
+    checkout touches the lock's time without changing it, and ``npm ci`` takes minutes)."""
+    marker = NODE_DIR / "node_modules" / ".installed-lock.sha256"
+    digest = hashlib.sha256((NODE_DIR / "package-lock.json").read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest:
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
         cwd=NODE_DIR,
         check=True,
     )
+    marker.write_text(digest)
 
 
 if __name__ == "__main__":
