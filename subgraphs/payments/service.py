@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Forbidden, NotFound
+from shared.models import utcnow
 from shared.pagination import InvalidCursor, Page, PageQuery, decode, page_of
 from shared.rbac import Role
 from shared.security.tokens import AccessClaims
@@ -226,7 +227,12 @@ class PaymentService:
     ) -> Payment:
         """A payment in memory; its timestamps are the database's transaction time, set when
         it is written (as the updated_at trigger uses: never updated before it was created)."""
-        return Payment(
+        now = utcnow()  # replaced by the database's time when written
+        return Payment(  # every field given: pydantic's default factories are slow to call
+            id=uuid.uuid4(),
+            created_at=now,
+            updated_at=now,
+            customer_id=None,
             user_id=viewer.user_id,
             type=data.type.value,
             status=INITIAL_STATUS[data.type].value,
