@@ -11,7 +11,6 @@ process runs a pass every `PURGE_INTERVAL_SECONDS`, `mfe purge` runs one now."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from shared.db import transaction
 from shared.events.pacing import pause
 from shared.observability import metrics
 from shared.resources import open_resources
+from shared.spec import resolve
 
 logger = logging.getLogger("purge")
 
@@ -148,8 +148,5 @@ PURGE_RULES_SPEC = "subgraphs.purge:platform_purge_rules"
 
 
 def registered_rules(options: PurgeSettings) -> list[PurgeRule]:
-    module, _, attribute = PURGE_RULES_SPEC.partition(":")
-    build: Callable[[PurgeSettings], list[PurgeRule]] = getattr(
-        importlib.import_module(module), attribute
-    )
+    build: Callable[[PurgeSettings], list[PurgeRule]] = resolve(PURGE_RULES_SPEC)
     return build(options)

@@ -11,7 +11,6 @@ Redis are not the message's fault: the message stays pending and nothing is coun
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import socket
@@ -43,6 +42,7 @@ from shared.observability import metrics, setup_observability
 from shared.observability.tracing import server_span
 from shared.purge import PurgeSettings, registered_rules, run_purges
 from shared.resources import open_resources
+from shared.spec import resolve
 
 logger = logging.getLogger("events.consumer")
 
@@ -308,10 +308,7 @@ CONSUMERS_SPEC = "subgraphs.consumers:platform_consumers"
 
 
 def registered_consumers(resources: Resources) -> list[Consumer]:
-    module, _, attribute = CONSUMERS_SPEC.partition(":")
-    build: Callable[[Resources], list[Consumer]] = getattr(
-        importlib.import_module(module), attribute
-    )
+    build: Callable[[Resources], list[Consumer]] = resolve(CONSUMERS_SPEC)
     return build(resources)
 
 
