@@ -14,7 +14,7 @@ from shared.events import catalog
 from shared.events.outbox import NewEvent, outbox_event
 from shared.models import utcnow
 from subgraphs.payments.models import Payment
-from subgraphs.payments.repository import Changes, KeyClaim, NewTransaction, PaymentRepository
+from subgraphs.payments.repository import Changes, KeyClaim, LedgerEntry, PaymentRepository
 from subgraphs.payments.states import PaymentStatus, check_transition
 
 MICROSECOND = timedelta(microseconds=1)
@@ -31,7 +31,7 @@ class Ledger:
         self.payments = payments
         self.new: Payment | None = None
         self.changed: dict[uuid.UUID, Payment] = {}
-        self.transactions: list[NewTransaction] = []
+        self.transactions: list[LedgerEntry] = []
         self.events: list[NewEvent] = []
         self._last: datetime | None = None
 
@@ -145,7 +145,7 @@ class Ledger:
                 payment.created_at, payment.updated_at = written[payment.id]
         return True
 
-    def transactions_of(self, payment_id: uuid.UUID) -> list[NewTransaction]:
+    def transactions_of(self, payment_id: uuid.UUID) -> list[LedgerEntry]:
         return [t for t in self.transactions if t.payment_id == payment_id]
 
     def _tick(self) -> datetime:
@@ -159,7 +159,7 @@ class Ledger:
 
     def _append(self, payment: Payment, kind: str, metadata: dict[str, Any], at: datetime) -> None:
         self.transactions.append(
-            NewTransaction(payment.id, kind, payment.amount, payment.status, metadata, at)
+            LedgerEntry(payment.id, kind, payment.amount, payment.status, metadata, at)
         )
 
     def _record(

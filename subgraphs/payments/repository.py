@@ -47,6 +47,16 @@ _AUTH_USERS = table("users", column("id"), column("email"), column("role"), sche
 _PAYMENT_COLUMNS = tuple(
     attribute.columns[0].label(attribute.key) for attribute in sa_inspect(Payment).column_attrs
 )
+# A payment's ledger rows beside its columns (`locked_with_ledger`), named apart from them.
+_ENTRY = PaymentTransaction.__table__.alias("entry")  # type: ignore[attr-defined]
+_ENTRY_COLUMNS = (
+    _ENTRY.c.id.label("entry_id"),
+    _ENTRY.c.transaction_type.label("entry_type"),
+    _ENTRY.c.amount.label("entry_amount"),
+    _ENTRY.c.status.label("entry_status"),
+    _ENTRY.c.metadata.label("entry_metadata"),
+    _ENTRY.c.created_at.label("entry_created_at"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +127,15 @@ class Keyset:
 
 
 @dataclass(frozen=True, slots=True)
-class NewTransaction:
-    """A ledger row to be written (the columns of `PaymentTransaction` but `seq`)."""
+class LedgerEntry:
+    """A ledger row, to be written or as read with its locked payment (the columns of
+    `PaymentTransaction` but `seq`)."""
 
     payment_id: uuid.UUID
     transaction_type: str
     amount: Decimal
     status: str
-    metadata_: dict[str, Any]
+    metadata_: dict[str, Any] | None
     created_at: datetime
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -136,7 +147,7 @@ class Changes:
 
     new: Payment | None
     changed: Sequence[Payment]
-    transactions: Sequence[NewTransaction]
+    transactions: Sequence[LedgerEntry]
     events: Sequence[NewEvent]
 
 
@@ -166,6 +177,39 @@ class PaymentRepository:
         )
         row = result.first()
         return Payment(**row._mapping) if row else None
+
+    async def locked_with_ledger(
+        self, payment_id: uuid.UUID
+    ) -> tuple[Payment, list[LedgerEntry]] | None:
+        """As `get_for_update`, with the payment's ledger, oldest first, in the same round
+        trip. Every writer of a ledger holds its payment's lock first, so the ledger read is
+        the whole ledger until this transaction ends."""
+        result = await self.session.execute(
+            select(*_PAYMENT_COLUMNS, *_ENTRY_COLUMNS)
+            .outerjoin(_ENTRY, _ENTRY.c.payment_id == col(Payment.id))
+            .where(col(Payment.id) == payment_id)
+            .order_by(_ENTRY.c.seq)
+            .with_for_update(of=Payment)
+        )
+        rows = result.all()
+        if not rows:
+            return None
+        first = rows[0]._mapping
+        payment = Payment(**{column.key: first[column.key] for column in _PAYMENT_COLUMNS})
+        ledger = [
+            LedgerEntry(
+                payment_id=payment.id,
+                transaction_type=row.entry_type,
+                amount=row.entry_amount,
+                status=row.entry_status,
+                metadata_=row.entry_metadata,
+                created_at=row.entry_created_at,
+                id=row.entry_id,
+            )
+            for row in rows
+            if row.entry_id is not None
+        ]
+        return payment, ledger
 
     async def write(
         self,

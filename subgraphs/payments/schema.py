@@ -30,7 +30,7 @@ from subgraphs.payments import commands
 from subgraphs.payments.live import Subscription
 from subgraphs.payments.models import Payment
 from subgraphs.payments.processors import PaymentProcessor, processor_for
-from subgraphs.payments.service import AmountLimit, PaymentService
+from subgraphs.payments.service import AmountLimit, Answer, PaymentService
 from subgraphs.payments.settings import PaymentsSettings
 from subgraphs.payments.types import (
     PageInfo,
@@ -88,6 +88,14 @@ def _transactions_loader(context: RequestContext) -> DataLoader[Any, Any]:
         "payments.transactions", lambda: DataLoader(_serialised(context, load))
     )
     return loader
+
+
+def _answered(context: RequestContext, answer: Answer) -> PaymentNode:
+    """The payment of a change's answer; its ledger, when the change knows it, is not read
+    again."""
+    if answer.transactions is not None:
+        _transactions_loader(context).prime(answer.payment.id, answer.transactions)
+    return PaymentNode.from_row(answer.payment)
 
 
 def _owner_pages_loader(context: RequestContext, viewer: AccessClaims) -> DataLoader[Any, Any]:
@@ -338,16 +346,18 @@ class ChangeMutations:
     ) -> PaymentNode:
         context = context_of(info)
         data = to_command(input)
-        payment = await _service(context).update(await context.require_viewer(), id, data)
-        return PaymentNode.from_row(payment)
+        return _answered(
+            context, await _service(context).update(await context.require_viewer(), id, data)
+        )
 
     @strawberry.mutation(
         extensions=guard(AUTHENTICATED), description="Cancel a payment (its owner or an ADMIN)."
     )
     async def cancel_payment(self, info: Info, id: uuid.UUID) -> PaymentNode:
         context = context_of(info)
-        payment = await _service(context).cancel(await context.require_viewer(), id)
-        return PaymentNode.from_row(payment)
+        return _answered(
+            context, await _service(context).cancel(await context.require_viewer(), id)
+        )
 
     @strawberry.mutation(
         extensions=guard(roles(Role.ADMIN)), description="One step of the state machine."
@@ -357,8 +367,9 @@ class ChangeMutations:
     ) -> PaymentNode:
         context = context_of(info)
         data = to_command(input)
-        payment = await _service(context).change_status(await context.require_viewer(), id, data)
-        return PaymentNode.from_row(payment)
+        return _answered(
+            context, await _service(context).change_status(await context.require_viewer(), id, data)
+        )
 
 
 def mutation_type(processor: PaymentProcessor, idempotency_ttl: timedelta) -> type:
@@ -380,10 +391,9 @@ def mutation_type(processor: PaymentProcessor, idempotency_ttl: timedelta) -> ty
             if key is not None:
                 key = parse_command(commands.IdempotencyKey, {"idempotencyKey": key}).value
             service = _service(context, processor=processor, idempotency_ttl=idempotency_ttl)
-            created = await service.create(await context.require_viewer(), data, key)
-            if created.transactions is not None:  # a new payment's ledger is what was written
-                _transactions_loader(context).prime(created.payment.id, created.transactions)
-            return PaymentNode.from_row(created.payment)
+            return _answered(
+                context, await service.create(await context.require_viewer(), data, key)
+            )
 
     return Mutation
 

@@ -38,7 +38,7 @@ from subgraphs.payments.repository import (
     IdempotencyRepository,
     KeyClaim,
     Keyset,
-    NewTransaction,
+    LedgerEntry,
     PaymentFilter,
     PaymentRepository,
     ProcessorEventRepository,
@@ -86,12 +86,12 @@ AmountLimit = Callable[[], Awaitable[Decimal]]
 
 
 @dataclass(frozen=True, slots=True)
-class Created:
-    """A create request's answer: the payment, and its ledger as just written (None when the
-    answer is a replay of an earlier request's)."""
+class Answer:
+    """A change's answer: the payment, and its whole ledger as the change knows it (None when
+    it does not: a replay of an earlier request's answer)."""
 
     payment: Payment
-    transactions: list[NewTransaction] | None
+    transactions: list[LedgerEntry] | None
 
 
 class PaymentService:
@@ -119,7 +119,7 @@ class PaymentService:
         viewer: AccessClaims,
         data: commands.CreatePayment,
         idempotency_key: str | None = None,
-    ) -> Created:
+    ) -> Answer:
         """Create once per Idempotency-Key: a repeat with the same body gets the first answer
         (a concurrent repeat waits for it), with another body IDEMPOTENCY_KEY_REUSED."""
         if CREATOR_OF[data.type] is not viewer.role:
@@ -138,8 +138,8 @@ class PaymentService:
             payment = await self._open(viewer, data, claim)
         if payment is None:
             assert claim is not None
-            return Created(await self._replay(claim), None)
-        return Created(payment, self.ledger.transactions_of(payment.id))
+            return Answer(await self._replay(claim), None)
+        return Answer(payment, self.ledger.transactions_of(payment.id))
 
     async def _check_amount(self, amount: Decimal | None) -> None:
         if amount is None or self.max_amount is None:
@@ -253,10 +253,10 @@ class PaymentService:
 
     async def update(
         self, viewer: AccessClaims, payment_id: uuid.UUID, data: commands.UpdatePayment
-    ) -> Payment:
+    ) -> Answer:
         """Description, metadata and amount, while pending or initiated; a VENDOR only their
         own payments."""
-        payment = await self._locked(viewer, payment_id, owner_only=True)
+        payment, ledger = await self._locked(viewer, payment_id, owner_only=True)
         if PaymentStatus(payment.status) not in EDITABLE:
             raise PaymentNotEditable(details={"status": payment.status})
         fields = data.model_fields_set
@@ -270,22 +270,20 @@ class PaymentService:
         if "metadata" in fields:
             payment.metadata_ = data.metadata
         self.ledger.edit(payment)
-        await self.ledger.write()
-        return payment
+        return await self._written(payment, ledger)
 
-    async def cancel(self, viewer: AccessClaims, payment_id: uuid.UUID) -> Payment:
-        payment = await self._locked(viewer, payment_id, owner_only=True)
+    async def cancel(self, viewer: AccessClaims, payment_id: uuid.UUID) -> Answer:
+        payment, ledger = await self._locked(viewer, payment_id, owner_only=True)
         await self._advance(
             payment, PaymentStatus.cancelled, actor=viewer.user_id, source=_source(viewer)
         )
-        await self.ledger.write()
-        return payment
+        return await self._written(payment, ledger)
 
     async def change_status(
         self, viewer: AccessClaims, payment_id: uuid.UUID, data: commands.ChangeStatus
-    ) -> Payment:
+    ) -> Answer:
         """One step of the state machine, by an ADMIN (the field's guard)."""
-        payment = await self._locked(viewer, payment_id, owner_only=False)
+        payment, ledger = await self._locked(viewer, payment_id, owner_only=False)
         await self._advance(
             payment,
             data.status,
@@ -294,8 +292,13 @@ class PaymentService:
             reason=data.reason,
             direct=True,
         )
+        return await self._written(payment, ledger)
+
+    async def _written(self, payment: Payment, ledger: list[LedgerEntry]) -> Answer:
+        """Write the change; the answer is `payment` with its ledger: as it was locked, and the
+        rows the change added."""
         await self.ledger.write()
-        return payment
+        return Answer(payment, ledger + self.ledger.transactions_of(payment.id))
 
     async def apply_processor_outcome(self, outcome: commands.ProcessorOutcome) -> bool:
         """Apply a processor's report once; False when the event was already applied."""
@@ -350,15 +353,16 @@ class PaymentService:
 
     async def _locked(
         self, viewer: AccessClaims, payment_id: uuid.UUID, *, owner_only: bool
-    ) -> Payment:
-        """The payment locked for a change: 404 when the viewer cannot see it, 403 when they
-        can but (`owner_only`) it is not theirs and they are not an ADMIN."""
-        payment = await self.payments.get_for_update(payment_id)
-        if payment is None or not _sees(viewer, payment):
+    ) -> tuple[Payment, list[LedgerEntry]]:
+        """The payment locked for a change, with its ledger: 404 when the viewer cannot see
+        it, 403 when they can but (`owner_only`) it is not theirs and they are not an ADMIN."""
+        found = await self.payments.locked_with_ledger(payment_id)
+        if found is None or not _sees(viewer, found[0]):
             raise NotFound("Payment not found")
+        payment = found[0]
         if owner_only and viewer.role is not Role.ADMIN and payment.user_id != viewer.user_id:
             raise Forbidden("Only the payment's owner or an ADMIN can change it")
-        return payment
+        return found
 
     # Reading ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from shared.pagination import Page
 from subgraphs.payments import commands
 from subgraphs.payments.models import Payment, PaymentTransaction
-from subgraphs.payments.repository import NewTransaction
+from subgraphs.payments.repository import LedgerEntry
 from subgraphs.payments.service import PaymentReport, Totals
 from subgraphs.payments.states import PaymentStatus, PaymentType
 
@@ -45,7 +45,7 @@ class TransactionNode:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: PaymentTransaction | NewTransaction) -> TransactionNode:
+    def from_row(cls, row: PaymentTransaction | LedgerEntry) -> TransactionNode:
         return cls(
             id=row.id,
             payment_id=row.payment_id,
