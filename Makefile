@@ -64,3 +64,10 @@ audit: install
 	@requirements=$$(mktemp) && trap 'rm -f "$$requirements"' EXIT && \
 	  $(UV) export --frozen --no-emit-project --quiet -o "$$requirements" && \
 	  $(UV) run --frozen pip-audit --strict --disable-pip --require-hashes -r "$$requirements"
+
+# The production image with buildah (no Docker engine needed): python:3.11-slim-bookworm where a
+# registry answers, else a Debian bookworm + Python 3.11 base made once with debootstrap and cached.
+# MFE_IMAGE names it (mfe-platform:latest). See deploy/image/build.sh.
+.PHONY: image
+image:
+	bash deploy/image/build.sh
