@@ -3,8 +3,8 @@ it with buildah; `buildah run` then runs, from the image and as its non-root use
 against a fresh, empty database of this test run, the auth and payments subgraphs and the router
 (host network, free ports), and a federated query goes through that router. Needs buildah, and
 root for its chroot isolation; skipped otherwise (`.ci/run` installs buildah where apt can).
-Costs about 1.5 min of build on a warm machine (the Debian base and uv's downloads cached), 5-10
-min the first time (the base made with debootstrap)."""
+Costs 2-3 minutes here, most of it the build (75-110 s with the Debian base and uv's downloads
+cached; the first build on a machine makes the base too, about 4 minutes more)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,15 @@ def _size_mb(size: str) -> float:
     return float(number) * {"B": 1e-6, "kB": 1e-3, "MB": 1.0, "GB": 1e3}[unit]
 
 
+def report(request: pytest.FixtureRequest, line: str) -> None:
+    """A line in pytest's output, whatever the capture mode."""
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\n{line}")
+
+
 @pytest.fixture(scope="module")
 def image(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -89,10 +98,7 @@ def image(
             text=True,
             check=True,
         ).stdout.strip()
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            seconds = time.monotonic() - started
-            reporter.write_line(f"\nimage {name}: {size}, built in {seconds:.0f} s")
+        report(request, f"image {name}: {size}, built in {time.monotonic() - started:.0f} s")
         assert _size_mb(size) <= IMAGE_SIZE_BUDGET_MB, f"{size}: over {IMAGE_SIZE_BUDGET_MB} MB"
         yield name
     finally:
