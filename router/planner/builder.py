@@ -150,7 +150,6 @@ class PlanBuilder:
             after = {n.id for n in self.nodes} if kind == "mutation" else set()
             self._plan_root(graph, meta, group, after)
         return finish_plan(
-            self.supergraph,
             kind,
             root_type,
             fields,

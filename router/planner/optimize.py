@@ -35,13 +35,11 @@ from router.planner.plan import (
     print_selections,
 )
 from router.supergraph.fieldset import parse_field_set
-from router.supergraph.model import Supergraph
 
 ALIAS_MARK = "__alias_"
 
 
 def finish_plan(
-    supergraph: Supergraph,
     kind: str,
     root_type: str,
     fields: list[NField],
