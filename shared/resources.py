@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from shared.config import Settings
-from shared.db import make_engine, make_session_factory
+from shared.db import make_engine, make_read_session_factory, make_session_factory
 from shared.graphql.context import Resources
 from shared.redis_client import make_redis
 
@@ -16,7 +16,9 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
     engine = make_engine(settings)
     redis = make_redis(settings)
     try:
-        yield Resources(settings, make_session_factory(engine), redis)
+        yield Resources(
+            settings, make_session_factory(engine), redis, make_read_session_factory(engine)
+        )
     finally:
         await redis.aclose()
         await engine.dispose()

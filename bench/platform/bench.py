@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20, help="requests of the SQL-count pass")
     parser.add_argument("--only", default="", help="only routes whose name contains this")
     parser.add_argument("--keep", action="store_true", help="leave the platforms up at the end")
+    parser.add_argument("--profile", type=Path, help="py-spy each timed run into this folder")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="mfe-bench-platform-"))
@@ -176,6 +177,7 @@ def _run(
                         direct,
                         args.seconds,
                         args.connections,
+                        args.profile,
                     )
                     runs[id(platform)].append(result)
                     counted = sql[id(platform)]

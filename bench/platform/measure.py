@@ -9,6 +9,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from bench.platform.seed import Seeded
 from bench.platform.stack import SECRET, SUBGRAPHS, WORKERS, CpuSampler, Postgres, Stack
 
 WRK = shutil.which("wrk")
+PY_SPY = shutil.which("py-spy")
 # A statement as logged with log_line_prefix '%u %d %p ': "<role> <database> <pid> LOG:
 # statement: …" (simple protocol: BEGIN, COMMIT, …) or "… LOG:  execute <name>: …" (prepared).
 _LOGGED = re.compile(r"^(\S+) (\S+) (\d+) LOG:  (?:statement|execute [^:]*): ?(.*)$")
@@ -109,12 +111,53 @@ def measure(
     direct: bool,
     seconds: float,
     connections: int,
+    profile: Path | None = None,
 ) -> Result:
-    """Warm up for a second, then the timed run with every process's CPU."""
+    """Warm up for a second, then the timed run with every process's CPU; with `profile`,
+    py-spy records the router and the subgraphs meanwhile (collapsed stacks, one file each)."""
     url = stack.url(route.subgraph if direct and route.subgraph else "router")
-    run_wrk(url, route, seeded, direct, 1, connections, stack.workdir)
     groups = _groups(stack, postgres, redis_pid)
-    return run_wrk(url, route, seeded, direct, seconds, connections, stack.workdir, groups)
+    run_wrk(url, route, seeded, direct, 1, connections, stack.workdir)
+    settle(groups)
+    recorders = _record(stack, route, direct, seconds, profile) if profile else []
+    try:
+        return run_wrk(url, route, seeded, direct, seconds, connections, stack.workdir, groups)
+    finally:
+        for recorder in recorders:
+            recorder.wait()
+        settle(groups)
+
+
+def settle(groups: dict[str, list[int]], idle_share: float = 0.05, limit: float = 60.0) -> None:
+    """Wait until the platform has finished what the last run left in flight (wrk stops with
+    requests still being served): its router and subgraphs use under `idle_share` of a core."""
+    serving = {name: groups[name] for name in ("router", "subgraphs")}
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with CpuSampler(serving) as sampler:
+            time.sleep(0.5)
+        if sum(sampler.seconds().values()) < idle_share * 0.5:
+            return
+
+
+def _record(
+    stack: Stack, route: Route, direct: bool, seconds: float, folder: Path
+) -> list[subprocess.Popen[bytes]]:
+    spy = [PY_SPY] if PY_SPY else ["uvx", "py-spy"]
+    names = [route.subgraph] if route.subgraph else list(SUBGRAPHS)
+    if not direct:
+        names.append("router")
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{route.name} {'direct' if direct else 'router'}".lower())
+    recorders = []
+    for name in names:
+        output = folder / f"{stack.database}-{slug.strip('-')}-{name}.txt"
+        argv = [*spy, "record", "--format", "raw", "--nonblocking", "--rate", "250"]
+        argv += ["-d", str(round(seconds)), "-o", str(output), "-p", str(stack.pids()[name])]
+        recorders.append(
+            subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        )
+    return recorders
 
 
 def check_and_count(

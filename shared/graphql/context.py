@@ -27,12 +27,15 @@ class Resources:
     settings: Settings
     session_factory: async_sessionmaker[AsyncSession]
     redis: Redis
+    # Sessions in autocommit for the reads of queries (default: `session_factory`).
+    read_session_factory: async_sessionmaker[AsyncSession] | None = None
 
 
 @dataclass
 class RequestContext:
     """Per-request state. The session is opened on first use and committed by the
-    transaction extension when the operation ends without errors."""
+    transaction extension when the operation ends without errors. `read_only` is set when
+    the operation is a query: its reads then need no transaction (`read_session`)."""
 
     resources: Resources
     authorization: str | None = None
@@ -41,7 +44,9 @@ class RequestContext:
     request_id: str | None = None
     idempotency_key: str | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    read_only: bool = False
     _session: AsyncSession | None = None
+    _read_session: AsyncSession | None = None
     _viewer: asyncio.Task[AccessClaims | None] | None = None
     _stored_settings: asyncio.Future[dict[str, Any]] | None = None
 
@@ -58,18 +63,33 @@ class RequestContext:
             self._session = self.resources.session_factory()
         return self._session
 
+    def read_session(self) -> AsyncSession:
+        """The session to read with. In a query, one whose statements run in autocommit (no
+        BEGIN/COMMIT round trips); in a mutation, or once the request has written, the
+        request's transaction, so that reads see what it wrote."""
+        factory = self.resources.read_session_factory
+        if not self.read_only or self._session is not None or factory is None:
+            return self.session()
+        if self._read_session is None:
+            self._read_session = factory()
+        return self._read_session
+
     async def finish(self, *, commit: bool) -> None:
         """End the request's transaction: commit on success, roll back otherwise."""
+        reads, self._read_session = self._read_session, None
         session, self._session = self._session, None
-        if session is None:
-            return
         try:
-            if commit:
-                await session.commit()
-            else:
-                await session.rollback()
+            if session is not None:
+                try:
+                    if commit:
+                        await session.commit()
+                    else:
+                        await session.rollback()
+                finally:
+                    await session.close()
         finally:
-            await session.close()
+            if reads is not None:
+                await reads.close()
 
     async def viewer(self) -> AccessClaims | None:
         """The verified caller, or None when no token was sent. A token that is invalid,
@@ -106,7 +126,9 @@ class RequestContext:
     async def setting(self, name: str) -> Any:
         """A run-time setting (`shared.config_store`); all of them are read once per request."""
         if self._stored_settings is None:
-            self._stored_settings = asyncio.ensure_future(read_stored(self.session(), self.redis))
+            self._stored_settings = asyncio.ensure_future(
+                read_stored(self.read_session(), self.redis)
+            )
         return setting_value(await asyncio.shield(self._stored_settings), self.settings, name)
 
     def loader(self, name: str, factory: Any) -> Any:

@@ -25,6 +25,7 @@ from strawberry.extensions import (
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
 from shared.config import Settings
@@ -133,7 +134,14 @@ class TranslateErrors(SchemaExtension):
 
 
 class RequestTransaction(SchemaExtension):
-    """Commit the request's session when the operation produced no error, else roll back."""
+    """Commit the request's session when the operation produced no error, else roll back.
+    A query is marked read-only: its reads run in autocommit (`RequestContext.read_session`)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            context.read_only = self.execution_context.operation_type is OperationType.QUERY
+        yield
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield

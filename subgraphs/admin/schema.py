@@ -39,7 +39,7 @@ UserSortEnum = strawberry.enum(UserSort, name="UserSort", description="Order of 
 async def admin_service(info: Info) -> AdminService:
     context = context_of(info)
     return AdminService(
-        context.session(),
+        context.read_session(),
         context.redis,
         context.settings,
         await context.require_viewer(),

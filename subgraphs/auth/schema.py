@@ -26,7 +26,7 @@ RoleEnum = strawberry.enum(Role, name="Role", description="What a user may do on
 
 def auth_service(context: RequestContext) -> AuthService:
     return AuthService(
-        context.session(),
+        context.read_session(),
         context.redis,
         context.settings,
         client=ClientInfo(ip=context.client_ip, user_agent=context.user_agent),

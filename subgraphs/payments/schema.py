@@ -56,7 +56,7 @@ def _max_amount(context: RequestContext) -> AmountLimit:
 
 
 def _service(context: RequestContext, **options: Any) -> PaymentService:
-    return PaymentService(context.session(), max_amount=_max_amount(context), **options)
+    return PaymentService(context.read_session(), max_amount=_max_amount(context), **options)
 
 
 def _serialised(context: RequestContext, load: Any) -> Any:

@@ -30,7 +30,7 @@ ThemeEnum = strawberry.enum(commands.Theme, name="Theme")
 
 async def profile_service(context: RequestContext) -> ProfileService:
     return ProfileService(
-        context.session(), context.redis, context.settings, await context.require_viewer()
+        context.read_session(), context.redis, context.settings, await context.require_viewer()
     )
 
 
