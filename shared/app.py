@@ -161,7 +161,9 @@ def create_subgraph_app(
             app.state.resources = resources
             yield
             return
-        async with open_resources(settings) as opened:
+        # No pre-ping on the request path (three round trips per checkout): a connection the
+        # server closed is replaced at checkout without one (shared.db).
+        async with open_resources(settings, pre_ping=False) as opened:
             app.state.resources = opened
             yield
 

@@ -32,11 +32,14 @@ NAMING_CONVENTION = {
 }
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_engine(settings: Settings, *, pre_ping: bool = True) -> AsyncEngine:
+    """`pre_ping=False` for the request path: see `_replace_closed_connection`. Long-lived
+    workers (relay, consumers), whose connections may sit idle through an outage, keep it."""
     engine = create_async_engine(
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_pre_ping=pre_ping,
         connect_args={"server_settings": {"timezone": "UTC"}},
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed_connection)

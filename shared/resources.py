@@ -12,8 +12,8 @@ from shared.redis_client import make_redis
 
 
 @asynccontextmanager
-async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
-    engine = make_engine(settings)
+async def open_resources(settings: Settings, *, pre_ping: bool = True) -> AsyncIterator[Resources]:
+    engine = make_engine(settings, pre_ping=pre_ping)
     redis = make_redis(settings)
     try:
         yield Resources(
