@@ -32,6 +32,7 @@ from shared.config import Settings
 from shared.db import is_backend_unavailable
 from shared.errors import AppError, ServiceUnavailable, validation_details
 from shared.graphql.context import RequestContext
+from shared.graphql.execution import FastExecutionContext
 from shared.logs import request_id_var
 
 logger = logging.getLogger("graphql")
@@ -205,6 +206,7 @@ def build_schema(
         subscription=subscription,
         types=list(types),
         extensions=extensions,
+        execution_context_class=FastExecutionContext,
     )
     schema.hide_suggestions = settings.is_production
     return schema

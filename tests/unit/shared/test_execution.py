@@ -1,0 +1,115 @@
+"""The fast path for plain fields answers exactly as graphql-core's standard execution does:
+values, order, aliases, directives, and the errors of nulls and refused values."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import strawberry
+
+from shared.graphql.execution import FastExecutionContext
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Item:
+    id: uuid.UUID
+    name: str
+    price: Decimal
+    colour: Colour
+    note: str | None
+    at: datetime
+    count: int
+
+    @strawberry.field
+    def label(self) -> str:
+        return f"{self.name}!"
+
+    @strawberry.field
+    async def later(self) -> int:
+        return self.count * 2
+
+
+GOOD = Item(
+    id=uuid.UUID(int=1),
+    name="one",
+    price=Decimal("1.50"),
+    colour=Colour.RED,
+    note=None,
+    at=datetime(2026, 1, 2, tzinfo=UTC),
+    count=3,
+)
+# What a buggy resolver could hand over: a null in a non-null field, a value Int refuses.
+BROKEN: Any = Item(
+    id=uuid.UUID(int=2),
+    name=None,  # type: ignore[arg-type]
+    price=Decimal("2"),
+    colour=Colour.BLUE,
+    note="n",
+    at=datetime(2026, 1, 3, tzinfo=UTC),
+    count="many",  # type: ignore[arg-type]
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [GOOD, GOOD]
+
+    @strawberry.field
+    def broken(self) -> list[Item | None]:
+        return [GOOD, BROKEN]
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    return (
+        strawberry.Schema(Query),
+        strawberry.Schema(Query, execution_context_class=FastExecutionContext),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ items { id name price colour note at count label } }", {}),
+        ("{ items { count later label name a: name b: id __typename } }", {}),
+        ("query($s: Boolean!) { items { name @skip(if: $s) id @include(if: $s) } }", {"s": True}),
+        ("{ items { ... on Item { price } name ...F } } fragment F on Item { at colour }", {}),
+        ("{ broken { id name } }", {}),
+        ("{ broken { id count note } }", {}),
+        ("{ broken { later name } }", {}),
+    ],
+)
+async def test_the_fast_path_answers_as_graphql_core_does(
+    query: str, variables: dict[str, Any]
+) -> None:
+    standard, fast = _schemas()
+    expected = await standard.execute(query, variable_values=variables)
+    answered = await fast.execute(query, variable_values=variables)
+    assert answered.data == expected.data
+    assert list(_keys(answered.data)) == list(_keys(expected.data))
+    assert [e.formatted for e in answered.errors or []] == [
+        e.formatted for e in expected.errors or []
+    ]
+
+
+def _keys(data: Any) -> Any:
+    """Every key in document order, nested ones included."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _keys(item)
