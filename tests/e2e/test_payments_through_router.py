@@ -75,10 +75,13 @@ async def test_vendor_request_paid_by_its_customer(
     assert nodes == [{"amount": "100.00", "status": "completed", "type": "payment"}]
 
 
-async def test_lists_page_through_the_router_by_their_link(client: httpx.AsyncClient) -> None:
+async def test_lists_page_through_the_router_by_their_link(
+    client: httpx.AsyncClient, resources: Resources
+) -> None:
     """The `Link` a subgraph builds names the path the client used (`/api/v1/…` here) and
     reaches the client through the router, readable by a browser (CORS exposes it); the
-    router's combined OpenAPI document says so."""
+    router's combined OpenAPI document says so. (`resources`: its rows and events are
+    cleaned away after it, as after every test that writes.)"""
     vendor = await _register(client, "VENDOR")
     as_vendor = {"Authorization": f"Bearer {vendor['accessToken']}"}
     created = set()
