@@ -13,8 +13,13 @@ from typing import Any
 from shared.events import catalog
 from shared.events.outbox import NewEvent, outbox_event
 from shared.models import utcnow
-from subgraphs.payments.models import Payment
-from subgraphs.payments.repository import Changes, KeyClaim, LedgerEntry, PaymentRepository
+from subgraphs.payments.repository import (
+    Changes,
+    KeyClaim,
+    LedgerEntry,
+    PaymentRepository,
+    PaymentRow,
+)
 from subgraphs.payments.states import PaymentStatus, check_transition
 
 MICROSECOND = timedelta(microseconds=1)
@@ -29,13 +34,13 @@ class TransactionType:
 class Ledger:
     def __init__(self, payments: PaymentRepository) -> None:
         self.payments = payments
-        self.new: Payment | None = None
-        self.changed: dict[uuid.UUID, Payment] = {}
+        self.new: PaymentRow | None = None
+        self.changed: dict[uuid.UUID, PaymentRow] = {}
         self.transactions: list[LedgerEntry] = []
         self.events: list[NewEvent] = []
         self._last: datetime | None = None
 
-    def open(self, payment: Payment, *, actor: uuid.UUID) -> Payment:
+    def open(self, payment: PaymentRow, *, actor: uuid.UUID) -> PaymentRow:
         """A new payment with its first transaction and `payment.created`."""
         self.new = payment
         at = self._tick()
@@ -60,7 +65,7 @@ class Ledger:
 
     def move(
         self,
-        payment: Payment,
+        payment: PaymentRow,
         target: PaymentStatus,
         *,
         actor: uuid.UUID | None,
@@ -103,7 +108,7 @@ class Ledger:
             at,
         )
 
-    def reprice(self, payment: Payment, amount: Decimal, *, actor: uuid.UUID) -> None:
+    def reprice(self, payment: PaymentRow, amount: Decimal, *, actor: uuid.UUID) -> None:
         previous = payment.amount
         if previous == amount:
             return
@@ -116,12 +121,12 @@ class Ledger:
             self._tick(),
         )
 
-    def edit(self, payment: Payment) -> None:
+    def edit(self, payment: PaymentRow) -> None:
         """Write `payment`'s columns back with the change (a new payment is written anyway)."""
         if payment is not self.new:
             self.changed[payment.id] = payment
 
-    def held(self, payment_id: uuid.UUID) -> Payment | None:
+    def held(self, payment_id: uuid.UUID) -> PaymentRow | None:
         """A payment this change already holds (its in-memory state is the current one)."""
         if self.new is not None and self.new.id == payment_id:
             return self.new
@@ -157,12 +162,14 @@ class Ledger:
         self._last = now
         return now
 
-    def _append(self, payment: Payment, kind: str, metadata: dict[str, Any], at: datetime) -> None:
+    def _append(
+        self, payment: PaymentRow, kind: str, metadata: dict[str, Any], at: datetime
+    ) -> None:
         self.transactions.append(
             LedgerEntry(payment.id, kind, payment.amount, payment.status, metadata, at)
         )
 
     def _record(
-        self, event_type: str, data: Any, actor: uuid.UUID | None, payment: Payment, at: datetime
+        self, event_type: str, data: Any, actor: uuid.UUID | None, payment: PaymentRow, at: datetime
     ) -> None:
         self.events.append(outbox_event(event_type, data, actor=actor, key=str(payment.id), at=at))

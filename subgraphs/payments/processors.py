@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from subgraphs.payments.models import Payment
+from subgraphs.payments.repository import PaymentRow
 from subgraphs.payments.settings import PaymentsSettings, ProcessorKind
 from subgraphs.payments.states import PaymentStatus
 
@@ -16,7 +16,7 @@ Report = Callable[[PaymentStatus], Awaitable[None]]
 class PaymentProcessor(Protocol):
     name: str
 
-    async def submit(self, payment: Payment, report: Report) -> None: ...
+    async def submit(self, payment: PaymentRow, report: Report) -> None: ...
 
 
 class InternalLedgerProcessor:
@@ -24,7 +24,7 @@ class InternalLedgerProcessor:
 
     name = "internal_ledger"
 
-    async def submit(self, payment: Payment, report: Report) -> None:
+    async def submit(self, payment: PaymentRow, report: Report) -> None:
         await report(PaymentStatus.processing)
         await report(PaymentStatus.completed)
 
@@ -34,7 +34,7 @@ class ExternalProcessor:
 
     name = "external"
 
-    async def submit(self, payment: Payment, report: Report) -> None:
+    async def submit(self, payment: PaymentRow, report: Report) -> None:
         return None
 
 

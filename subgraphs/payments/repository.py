@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -126,6 +127,34 @@ class Keyset:
         return pair < bound if self.descending else pair > bound
 
 
+@dataclass(slots=True)
+class PaymentRow:
+    """A payment's columns, held by a change (new, or read under its row lock): plain data,
+    no ORM instance state, written back by `PaymentRepository.write`."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    status: str
+    type: str
+    description: str | None
+    metadata_: dict[str, Any] | None
+    customer_id: uuid.UUID | None
+    pays_payment_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+_PAYMENT_JSON: TypeAdapter[PaymentRow] = TypeAdapter(PaymentRow)
+_WRITTEN_BY_DATABASE = {"created_at", "updated_at"}
+
+
+def payment_of_answer(answer: dict[str, Any]) -> PaymentRow:
+    """The payment an idempotency key's stored answer holds."""
+    return _PAYMENT_JSON.validate_python(answer)
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """A ledger row, to be written or as read with its locked payment (the columns of
@@ -145,8 +174,8 @@ class Changes:
     """What one change of payments writes: a new payment, changed payments (their columns
     as they are now), ledger rows and outbox events, each list in the order it happened."""
 
-    new: Payment | None
-    changed: Sequence[Payment]
+    new: PaymentRow | None
+    changed: Sequence[PaymentRow]
     transactions: Sequence[LedgerEntry]
     events: Sequence[NewEvent]
 
@@ -169,18 +198,18 @@ class PaymentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_for_update(self, payment_id: uuid.UUID) -> Payment | None:
+    async def get_for_update(self, payment_id: uuid.UUID) -> PaymentRow | None:
         """The payment row, locked until the transaction ends (detached: changes to it are
         written by `write`)."""
         result = await self.session.execute(
             select(*_PAYMENT_COLUMNS).where(col(Payment.id) == payment_id).with_for_update()
         )
         row = result.first()
-        return Payment(**row._mapping) if row else None
+        return PaymentRow(**row._mapping) if row else None
 
     async def locked_with_ledger(
         self, payment_id: uuid.UUID
-    ) -> tuple[Payment, list[LedgerEntry]] | None:
+    ) -> tuple[PaymentRow, list[LedgerEntry]] | None:
         """As `get_for_update`, with the payment's ledger, oldest first, in the same round
         trip. Every writer of a ledger holds its payment's lock first, so the ledger read is
         the whole ledger until this transaction ends."""
@@ -195,7 +224,7 @@ class PaymentRepository:
         if not rows:
             return None
         first = rows[0]._mapping
-        payment = Payment(**{column.key: first[column.key] for column in _PAYMENT_COLUMNS})
+        payment = PaymentRow(**{column.key: first[column.key] for column in _PAYMENT_COLUMNS})
         ledger = [
             LedgerEntry(
                 payment_id=payment.id,
@@ -467,14 +496,13 @@ def _json(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-def _claim_arguments(claim: KeyClaim | None, answer: Payment | None) -> tuple[Any, ...]:
-    """$1 to $6 of `_CLAIM`: the key (or none) and the payment answering it (or none yet)."""
-    response = (
-        _json(answer.model_dump(mode="json", exclude={"created_at", "updated_at"}))
-        if answer is not None
-        else None
-    )
-    answer_id = answer.id if answer is not None else None
+def _claim_arguments(claim: KeyClaim | None, answer: PaymentRow | None) -> tuple[Any, ...]:
+    """$1 to $6 of `_CLAIM`: the key (or none) and the payment answering it (or none yet; its
+    timestamps are the database's, added by the statement)."""
+    answer_id, response = None, None
+    if answer is not None:
+        answer_id = answer.id
+        response = _PAYMENT_JSON.dump_json(answer, exclude=_WRITTEN_BY_DATABASE).decode()
     if claim is None:
         return None, None, None, answer_id, response, None
     return claim.user_id, claim.key, claim.fingerprint, answer_id, response, claim.ttl

@@ -30,6 +30,7 @@ from subgraphs.payments import commands
 from subgraphs.payments.live import Subscription
 from subgraphs.payments.models import Payment
 from subgraphs.payments.processors import PaymentProcessor, processor_for
+from subgraphs.payments.repository import PaymentRow
 from subgraphs.payments.service import AmountLimit, Answer, PaymentService
 from subgraphs.payments.settings import PaymentsSettings
 from subgraphs.payments.types import (
@@ -175,7 +176,7 @@ class PaymentNode:
         return [TransactionNode.from_row(row) for row in rows]
 
     @classmethod
-    def from_row(cls, payment: Payment) -> PaymentNode:
+    def from_row(cls, payment: Payment | PaymentRow) -> PaymentNode:
         return cls(**payment_fields(payment))
 
     @classmethod

@@ -41,8 +41,10 @@ from subgraphs.payments.repository import (
     LedgerEntry,
     PaymentFilter,
     PaymentRepository,
+    PaymentRow,
     ProcessorEventRepository,
     Scope,
+    payment_of_answer,
 )
 from subgraphs.payments.states import (
     EDITABLE,
@@ -90,7 +92,7 @@ class Answer:
     """A change's answer: the payment, and its whole ledger as the change knows it (None when
     it does not: a replay of an earlier request's answer)."""
 
-    payment: Payment
+    payment: PaymentRow
     transactions: list[LedgerEntry] | None
 
 
@@ -148,17 +150,17 @@ class PaymentService:
         if amount > limit:
             raise AmountAboveLimit(details={"maxAmount": str(limit)})
 
-    async def _replay(self, claim: KeyClaim) -> Payment:
+    async def _replay(self, claim: KeyClaim) -> PaymentRow:
         stored = await self.keys.get(claim.user_id, claim.key)
         if stored is None or stored.response is None:
             raise AssertionError("an idempotency key was held without its response")
         if stored.fingerprint != claim.fingerprint:
             raise IdempotencyKeyReused(details={"idempotencyKey": claim.key})
-        return Payment.model_validate(stored.response)
+        return payment_of_answer(stored.response)
 
     async def _open(
         self, viewer: AccessClaims, data: commands.CreatePayment, claim: KeyClaim | None
-    ) -> Payment | None:
+    ) -> PaymentRow | None:
         """A request (initiate) or a payment of no request, written with its key in one
         statement (nothing is locked before it, so a concurrent repeat waits on the key);
         None when the key is another request's."""
@@ -184,7 +186,7 @@ class PaymentService:
         data: commands.CreatePayment,
         request_id: uuid.UUID,
         claim: KeyClaim | None,
-    ) -> Payment | None:
+    ) -> PaymentRow | None:
         """Pay a VENDOR's request: the request (locked) moves to processing and follows the
         payment's outcome. An unaddressed request becomes addressed to its payer. The key is
         claimed before the request is locked, so a concurrent repeat waits for the first
@@ -224,11 +226,11 @@ class PaymentService:
 
     def _new(
         self, viewer: AccessClaims, data: commands.CreatePayment, amount: Decimal, currency: str
-    ) -> Payment:
+    ) -> PaymentRow:
         """A payment in memory; its timestamps are the database's transaction time, set when
         it is written (as the updated_at trigger uses: never updated before it was created)."""
         now = utcnow()  # replaced by the database's time when written
-        return Payment(  # every field given: pydantic's default factories are slow to call
+        return PaymentRow(
             id=uuid.uuid4(),
             created_at=now,
             updated_at=now,
@@ -243,7 +245,7 @@ class PaymentService:
             pays_payment_id=data.pays_payment_id,
         )
 
-    async def _submit(self, payment: Payment) -> None:
+    async def _submit(self, payment: PaymentRow) -> None:
         async def report(status: PaymentStatus) -> None:
             await self._advance(payment, status, actor=None, source=self.processor.name)
 
@@ -294,7 +296,7 @@ class PaymentService:
         )
         return await self._written(payment, ledger)
 
-    async def _written(self, payment: Payment, ledger: list[LedgerEntry]) -> Answer:
+    async def _written(self, payment: PaymentRow, ledger: list[LedgerEntry]) -> Answer:
         """Write the change; the answer is `payment` with its ledger: as it was locked, and the
         rows the change added."""
         await self.ledger.write()
@@ -319,7 +321,7 @@ class PaymentService:
 
     async def _advance(
         self,
-        payment: Payment,
+        payment: PaymentRow,
         target: PaymentStatus,
         *,
         actor: uuid.UUID | None,
@@ -346,14 +348,14 @@ class PaymentService:
                 reason=f"payment {payment.id} {status.value}",
             )
 
-    async def _hold(self, payment_id: uuid.UUID) -> Payment | None:
+    async def _hold(self, payment_id: uuid.UUID) -> PaymentRow | None:
         """The payment as this change has it, else locked from the database."""
         held = self.ledger.held(payment_id)
         return held if held is not None else await self.payments.get_for_update(payment_id)
 
     async def _locked(
         self, viewer: AccessClaims, payment_id: uuid.UUID, *, owner_only: bool
-    ) -> tuple[Payment, list[LedgerEntry]]:
+    ) -> tuple[PaymentRow, list[LedgerEntry]]:
         """The payment locked for a change, with its ledger: 404 when the viewer cannot see
         it, 403 when they can but (`owner_only`) it is not theirs and they are not an ADMIN."""
         found = await self.payments.locked_with_ledger(payment_id)
@@ -475,7 +477,7 @@ class PaymentService:
         )
 
 
-def _sees(viewer: AccessClaims, payment: Payment) -> bool:
+def _sees(viewer: AccessClaims, payment: PaymentRow) -> bool:
     return viewer.role is Role.ADMIN or viewer.user_id in (payment.user_id, payment.customer_id)
 
 

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from shared.pagination import Page
 from subgraphs.payments import commands
 from subgraphs.payments.models import Payment, PaymentTransaction
-from subgraphs.payments.repository import LedgerEntry
+from subgraphs.payments.repository import LedgerEntry, PaymentRow
 from subgraphs.payments.service import PaymentReport, Totals
 from subgraphs.payments.states import PaymentStatus, PaymentType
 
@@ -137,7 +137,7 @@ class ReportNode:
         )
 
 
-def payment_fields(payment: Payment) -> dict[str, Any]:
+def payment_fields(payment: Payment | PaymentRow) -> dict[str, Any]:
     """The constructor arguments of the `Payment` type for a row."""
     return {
         "id": payment.id,
