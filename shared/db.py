@@ -37,8 +37,11 @@ def make_engine(settings: Settings, *, pre_ping: bool = True) -> AsyncEngine:
     workers (relay, consumers), whose connections may sit idle through an outage, keep it."""
     engine = create_async_engine(
         settings.async_database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        # Up to 2 x DB_POOL_SIZE connections, opened on demand and kept: as "overflow" they
+        # were closed on return, so every burst above DB_POOL_SIZE paid new connections
+        # (TLS attempt, authentication, type introspection) over and over.
+        pool_size=2 * settings.db_pool_size,
+        max_overflow=0,
         pool_pre_ping=pre_ping,
         connect_args={"server_settings": {"timezone": "UTC"}},
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, Literal
 
 from graphql import (
@@ -25,7 +26,6 @@ from graphql import (
     is_leaf_type,
     is_list_type,
     is_non_null_type,
-    is_object_type,
     validate_input_value,
 )
 from strawberry.types.field import StrawberryField
@@ -171,12 +171,16 @@ def query_variables(compiled: CompiledRoute, params: dict[str, list[str]]) -> di
 
 
 def to_json_ready(value: Any, type_: GraphQLOutputType) -> Any:
-    """Turn the serialised Decimal scalars of a result back into Decimals, following the type."""
+    """Turn the serialised Decimal scalars of a result back into Decimals, following the type.
+    Only the fields whose type can hold a Decimal are visited (in place): a page of payments
+    is walked through its amounts, not through every field."""
     if value is None:
         return None
     if is_non_null_type(type_):
         return to_json_ready(value, type_.of_type)
     if is_list_type(type_):
+        if not holds_decimal(get_named_type(type_)):
+            return value
         return [to_json_ready(item, type_.of_type) for item in value]
     named: GraphQLNamedType = get_named_type(type_)
     if named.name == DECIMAL_SCALAR:
@@ -184,13 +188,39 @@ def to_json_ready(value: Any, type_: GraphQLOutputType) -> Any:
             return Decimal(str(value))
         except InvalidOperation:
             return value
-    if is_object_type(named) and isinstance(value, dict):
-        assert isinstance(named, GraphQLObjectType)
-        return {
-            key: to_json_ready(item, named.fields[key].type) if key in named.fields else item
-            for key, item in value.items()
-        }
+    if isinstance(named, GraphQLObjectType) and isinstance(value, dict):
+        for name, field_type in _decimal_fields(named):
+            if name in value:
+                value[name] = to_json_ready(value[name], field_type)
     return value
+
+
+@cache
+def holds_decimal(named: GraphQLNamedType) -> bool:
+    """Whether a value of this type can have a Decimal in it (itself, or in a field of its
+    fields, at any depth)."""
+    return named.name == DECIMAL_SCALAR or bool(_decimal_fields(named))
+
+
+@cache
+def _decimal_fields(named: GraphQLNamedType) -> tuple[tuple[str, GraphQLOutputType], ...]:
+    """The fields of an object type that can hold a Decimal."""
+    if not isinstance(named, GraphQLObjectType):
+        return ()
+    return tuple(
+        (name, field.type)
+        for name, field in named.fields.items()
+        if _reaches_decimal(get_named_type(field.type), set())
+    )
+
+
+def _reaches_decimal(named: GraphQLNamedType, seen: set[GraphQLNamedType]) -> bool:
+    if named.name == DECIMAL_SCALAR:
+        return True
+    if not isinstance(named, GraphQLObjectType) or named in seen:
+        return False
+    seen.add(named)
+    return any(_reaches_decimal(get_named_type(f.type), seen) for f in named.fields.values())
 
 
 _NAMED_FIELD = re.compile(r"(required|unknown) field '([^']+)'")
