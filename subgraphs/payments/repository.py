@@ -33,7 +33,6 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from shared.events.outbox import NewEvent
@@ -259,26 +258,26 @@ class PaymentRepository:
         written = {row.id: (row.created_at, row.updated_at) for row in result}
         return written or None
 
-    async def get_many(self, ids: Sequence[uuid.UUID], scope: Scope) -> list[Payment]:
+    async def get_many(self, ids: Sequence[uuid.UUID], scope: Scope) -> list[PaymentRow]:
         result = await self.session.execute(
-            select(Payment).where(col(Payment.id).in_(ids), scope.condition())
+            select(*_PAYMENT_COLUMNS).where(col(Payment.id).in_(ids), scope.condition())
         )
-        return list(result.scalars())
+        return [PaymentRow(**row._mapping) for row in result]
 
     async def page(
         self, scope: Scope, where: PaymentFilter, keyset: Keyset, size: int
-    ) -> list[Payment]:
+    ) -> list[PaymentRow]:
         result = await self.session.execute(
-            select(Payment)
+            select(*_PAYMENT_COLUMNS)
             .where(scope.condition(), keyset.condition(), *where.conditions())
             .order_by(*keyset.order_by())
             .limit(size)
         )
-        return list(result.scalars())
+        return [PaymentRow(**row._mapping) for row in result]
 
     async def pages_per_owner(
         self, owners: Sequence[uuid.UUID], scope: Scope, keyset: Keyset, size: int
-    ) -> dict[uuid.UUID, list[Payment]]:
+    ) -> dict[uuid.UUID, list[PaymentRow]]:
         """The first `size` payments of each owner in one query (a window per owner)."""
         rank = (
             func.row_number()
@@ -286,31 +285,43 @@ class PaymentRepository:
             .label("rank")
         )
         ranked = (
-            select(Payment, rank)
+            select(*_PAYMENT_COLUMNS, rank)
             .where(col(Payment.user_id).in_(owners), scope.condition(), keyset.condition())
             .subquery()
         )
-        row = aliased(Payment, ranked)
         result = await self.session.execute(
-            select(row).where(ranked.c.rank <= size).order_by(ranked.c.user_id, ranked.c.rank)
+            select(*(ranked.c[column.key] for column in _PAYMENT_COLUMNS))
+            .where(ranked.c.rank <= size)
+            .order_by(ranked.c.user_id, ranked.c.rank)
         )
-        pages: dict[uuid.UUID, list[Payment]] = defaultdict(list)
-        for payment in result.scalars():
+        pages: dict[uuid.UUID, list[PaymentRow]] = defaultdict(list)
+        for row in result:
+            payment = PaymentRow(**row._mapping)
             pages[payment.user_id].append(payment)
         return pages
 
     async def transactions_of(
         self, payment_ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, list[PaymentTransaction]]:
+    ) -> dict[uuid.UUID, list[LedgerEntry]]:
         """Each payment's ledger, oldest first, in one query."""
+        ledger = PaymentTransaction.__table__.c  # type: ignore[attr-defined]
         result = await self.session.execute(
-            select(PaymentTransaction)
-            .where(col(PaymentTransaction.payment_id).in_(payment_ids))
-            .order_by(col(PaymentTransaction.seq))
+            select(
+                ledger.payment_id,
+                ledger.transaction_type,
+                ledger.amount,
+                ledger.status,
+                ledger.metadata.label("metadata_"),
+                ledger.created_at,
+                ledger.id,
+            )
+            .where(ledger.payment_id.in_(payment_ids))
+            .order_by(ledger.seq)
         )
-        ledgers: dict[uuid.UUID, list[PaymentTransaction]] = defaultdict(list)
-        for transaction in result.scalars():
-            ledgers[transaction.payment_id].append(transaction)
+        ledgers: dict[uuid.UUID, list[LedgerEntry]] = defaultdict(list)
+        for row in result:
+            entry = LedgerEntry(*row)  # the columns are selected in LedgerEntry's order
+            ledgers[entry.payment_id].append(entry)
         return ledgers
 
     async def history(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -22,15 +23,15 @@ from shared.config_store import PAYMENTS_MAX_AMOUNT
 from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
+from shared.graphql.selection import selects
 from shared.pagination import DEFAULT_PAGE, Page, PageQuery
 from shared.rbac import AUTHENTICATED, Role, roles
 from shared.security.tokens import AccessClaims
 from shared.validation import Command, command_input, parse_command, to_command
 from subgraphs.payments import commands
 from subgraphs.payments.live import Subscription
-from subgraphs.payments.models import Payment
 from subgraphs.payments.processors import PaymentProcessor, processor_for
-from subgraphs.payments.repository import PaymentRow
+from subgraphs.payments.repository import LedgerEntry, PaymentRow
 from subgraphs.payments.service import AmountLimit, Answer, PaymentService
 from subgraphs.payments.settings import PaymentsSettings
 from subgraphs.payments.types import (
@@ -45,7 +46,9 @@ from subgraphs.payments.types import (
     payment_fields,
 )
 
-OwnerPageKey = tuple[uuid.UUID, int, str | None]
+# (owner, first, after, with the ledgers of the page's payments)
+OwnerPageKey = tuple[uuid.UUID, int, str | None, bool]
+LEDGER = ("edges", "node", "transactions")  # where a page's selection asks for ledgers
 
 
 def _max_amount(context: RequestContext) -> AmountLimit:
@@ -72,7 +75,7 @@ def _serialised(context: RequestContext, load: Any) -> Any:
 
 
 def _visible_loader(context: RequestContext, viewer: AccessClaims) -> DataLoader[Any, Any]:
-    async def load(ids: list[uuid.UUID]) -> list[Payment | None]:
+    async def load(ids: list[uuid.UUID]) -> list[PaymentRow | None]:
         return await _service(context).visible_by_ids(viewer, ids)
 
     loader: DataLoader[Any, Any] = context.loader(
@@ -94,23 +97,39 @@ def _transactions_loader(context: RequestContext) -> DataLoader[Any, Any]:
 def _answered(context: RequestContext, answer: Answer) -> PaymentNode:
     """The payment of a change's answer; its ledger, when the change knows it, is not read
     again."""
-    if answer.transactions is not None:
-        _transactions_loader(context).prime(answer.payment.id, answer.transactions)
-    return PaymentNode.from_row(answer.payment)
+    return PaymentNode.from_row(answer.payment, answer.transactions)
+
+
+async def _with_ledgers(
+    context: RequestContext, page: Page[PaymentRow], wanted: bool
+) -> PaymentConnection:
+    """The connection of a page; when the selection asks for ledgers, all of the page's in
+    one query, so no payment resolves its own."""
+    if not wanted or not page.items:
+        return PaymentConnection.from_page(page)
+    ledgers = await _service(context).transactions_of([payment.id for payment in page.items])
+    return PaymentConnection.from_page(page, ledgers)
 
 
 def _owner_pages_loader(context: RequestContext, viewer: AccessClaims) -> DataLoader[Any, Any]:
     """`User.payments` for every user of a response in one query per distinct (first, after)."""
 
-    async def load(keys: list[OwnerPageKey]) -> list[Page[Payment]]:
-        groups: dict[tuple[int, str | None], list[uuid.UUID]] = defaultdict(list)
-        for owner, first, after in keys:
-            groups[(first, after)].append(owner)
-        found: dict[OwnerPageKey, Page[Payment]] = {}
-        for (first, after), owners in groups.items():
+    async def load(keys: list[OwnerPageKey]) -> list[PaymentConnection]:
+        groups: dict[tuple[int, str | None, bool], list[uuid.UUID]] = defaultdict(list)
+        for owner, first, after, wanted in keys:
+            groups[(first, after, wanted)].append(owner)
+        found: dict[OwnerPageKey, PaymentConnection] = {}
+        for (first, after, wanted), owners in groups.items():
             pages = await _service(context).pages_of_owners(viewer, owners, first, after)
+            ledgers: list[list[LedgerEntry]] = []
+            payments = [payment for page in pages for payment in page.items]
+            if wanted and payments:
+                ledgers = await _service(context).transactions_of([p.id for p in payments])
             for owner, page in zip(owners, pages, strict=True):
-                found[(owner, first, after)] = page
+                taken, ledgers = ledgers[: len(page.items)], ledgers[len(page.items) :]
+                found[(owner, first, after, wanted)] = PaymentConnection.from_page(
+                    page, taken if wanted else None
+                )
         return [found[key] for key in keys]
 
     loader: DataLoader[Any, Any] = context.loader(
@@ -134,7 +153,10 @@ class UserRef:
         viewer = await context.require_viewer()
         page = parse_command(PageQuery, {"limit": first, "cursor": after})
         loader = _owner_pages_loader(context, viewer)
-        return PaymentConnection.from_page(await loader.load((self.id, page.limit, page.cursor)))
+        connection: PaymentConnection = await loader.load(
+            (self.id, page.limit, page.cursor, selects(info, *LEDGER))
+        )
+        return connection
 
     @classmethod
     async def resolve_reference(cls, info: Info, **representation: Any) -> UserRef | None:
@@ -159,25 +181,39 @@ class PaymentNode:
     )
     created_at: datetime
     updated_at: datetime
-    user_id: strawberry.Private[uuid.UUID]
-    customer_id: strawberry.Private[uuid.UUID | None]
-
-    @strawberry.field(description="The owner: the VENDOR of a request, the CUSTOMER of a payment.")
-    def user(self) -> UserRef:
-        return UserRef(id=self.user_id)
-
-    @strawberry.field(description="The customer a request is addressed to.")
-    def customer(self) -> UserRef | None:
-        return UserRef(id=self.customer_id) if self.customer_id else None
+    user: UserRef = strawberry.field(
+        description="The owner: the VENDOR of a request, the CUSTOMER of a payment."
+    )
+    customer: UserRef | None = strawberry.field(
+        description="The customer a request is addressed to."
+    )
+    # The ledger when it was loaded with the payment (a page's, a change's), else None.
+    ledger: strawberry.Private[Sequence[LedgerEntry] | None] = None
 
     @strawberry.field(description="The payment's ledger, oldest first.")
-    async def transactions(self, info: Info) -> list[TransactionNode]:
-        rows = await _transactions_loader(context_of(info)).load(self.id)
+    def transactions(self, info: Info) -> list[TransactionNode]:
+        if self.ledger is not None:
+            return [TransactionNode.from_row(row) for row in self.ledger]
+        # Not loaded with the payment (an entity, a single payment): batched per request. An
+        # awaitable, which graphql-core awaits; a known ledger stays off the async path.
+        return self._load_ledger(context_of(info))  # type: ignore[return-value]
+
+    async def _load_ledger(self, context: RequestContext) -> list[TransactionNode]:
+        rows = await _transactions_loader(context).load(self.id)
         return [TransactionNode.from_row(row) for row in rows]
 
     @classmethod
-    def from_row(cls, payment: Payment | PaymentRow) -> PaymentNode:
-        return cls(**payment_fields(payment))
+    def from_row(
+        cls, payment: PaymentRow, ledger: Sequence[LedgerEntry] | None = None
+    ) -> PaymentNode:
+        fields = payment_fields(payment)
+        owner, customer = fields.pop("user_id"), fields.pop("customer_id")
+        return cls(
+            **fields,
+            user=UserRef(id=owner),
+            customer=UserRef(id=customer) if customer else None,
+            ledger=ledger,
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info, **representation: Any) -> PaymentNode | None:
@@ -204,11 +240,15 @@ class PaymentConnection:
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, page: Page[Payment]) -> PaymentConnection:
+    def from_page(
+        cls, page: Page[PaymentRow], ledgers: Sequence[Sequence[LedgerEntry]] | None = None
+    ) -> PaymentConnection:
+        """`ledgers`, when given, are the page's payments' ledgers in the same order."""
+        known = ledgers if ledgers is not None else [None] * len(page.items)
         return cls(
             edges=[
-                PaymentEdge(cursor=cursor, node=PaymentNode.from_row(row))
-                for row, cursor in zip(page.items, page.cursors, strict=True)
+                PaymentEdge(cursor=cursor, node=PaymentNode.from_row(row, ledger))
+                for row, cursor, ledger in zip(page.items, page.cursors, known, strict=True)
             ],
             page_info=PageInfo.of(page),
         )
@@ -288,7 +328,7 @@ class Query:
             },
         )
         page = await _service(context).list_payments(await context.require_viewer(), query)
-        return PaymentConnection.from_page(page)
+        return await _with_ledgers(context, page, selects(info, *LEDGER))
 
     @strawberry.field(
         extensions=guard(AUTHENTICATED),
@@ -296,8 +336,12 @@ class Query:
     )
     async def payment(self, info: Info, id: uuid.UUID) -> PaymentNode:
         context = context_of(info)
-        payment = await _service(context).get(await context.require_viewer(), id)
-        return PaymentNode.from_row(payment)
+        service = _service(context)
+        payment = await service.get(await context.require_viewer(), id)
+        if not selects(info, "transactions"):
+            return PaymentNode.from_row(payment)
+        (ledger,) = await service.transactions_of([payment.id])
+        return PaymentNode.from_row(payment, ledger)
 
     @strawberry.field(
         extensions=guard(AUTHENTICATED),

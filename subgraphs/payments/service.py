@@ -32,7 +32,7 @@ from subgraphs.payments.errors import (
     UnknownCustomer,
 )
 from subgraphs.payments.ledger import Ledger
-from subgraphs.payments.models import Payment, PaymentTransaction
+from subgraphs.payments.models import PaymentTransaction
 from subgraphs.payments.processors import InternalLedgerProcessor, PaymentProcessor
 from subgraphs.payments.repository import (
     IdempotencyRepository,
@@ -368,7 +368,7 @@ class PaymentService:
 
     # Reading ---------------------------------------------------------------------------------
 
-    async def get(self, viewer: AccessClaims, payment_id: uuid.UUID) -> Payment:
+    async def get(self, viewer: AccessClaims, payment_id: uuid.UUID) -> PaymentRow:
         found = await self.payments.get_many([payment_id], scope_of(viewer))
         if not found:
             raise NotFound("Payment not found")
@@ -376,21 +376,19 @@ class PaymentService:
 
     async def visible_by_ids(
         self, viewer: AccessClaims, payment_ids: Sequence[uuid.UUID]
-    ) -> list[Payment | None]:
+    ) -> list[PaymentRow | None]:
         """In the order asked, None where there is none the viewer may see (DataLoaders)."""
         found = {p.id: p for p in await self.payments.get_many(payment_ids, scope_of(viewer))}
         return [found.get(payment_id) for payment_id in payment_ids]
 
-    async def transactions_of(
-        self, payment_ids: Sequence[uuid.UUID]
-    ) -> list[list[PaymentTransaction]]:
+    async def transactions_of(self, payment_ids: Sequence[uuid.UUID]) -> list[list[LedgerEntry]]:
         """Ledgers of payments already shown to the viewer, oldest first (DataLoaders)."""
         ledgers = await self.payments.transactions_of(payment_ids)
         return [ledgers.get(payment_id, []) for payment_id in payment_ids]
 
     async def list_payments(
         self, viewer: AccessClaims, query: commands.ListPayments
-    ) -> Page[Payment]:
+    ) -> Page[PaymentRow]:
         scope_name = f"payments:{query.sort.value}:{query.order.value}"
         keyset = Keyset(
             query.sort.value,
@@ -410,7 +408,7 @@ class PaymentService:
 
     async def pages_of_owners(
         self, viewer: AccessClaims, owners: Sequence[uuid.UUID], first: int, after: str | None
-    ) -> list[Page[Payment]]:
+    ) -> list[Page[PaymentRow]]:
         """`User.payments` of many users at once: each owner's payments the viewer may see,
         newest first."""
         query = PageQuery(limit=first, cursor=after)

@@ -163,3 +163,32 @@ async def test_lists_do_not_query_per_row(
     one = await cost(1)
     fifty = await cost(50)
     assert fifty == one, (one, fifty)
+
+
+async def test_pages_loaded_with_their_ledgers_keep_each_payment_its_own(
+    api: ApiClient, vendor: User, customer: User, admin: User, resources: Resources
+) -> None:
+    """A page whose selection asks for ledgers (here through a fragment) loads them with the
+    page: each payment still shows its own, for one user's page as for several users'."""
+    paid = [await create(api, customer, payment_body(amount)) for amount in ("1.00", "2.00")]
+    await create(api, vendor, request_body("3.00", customerId=str(customer.id)))
+    by_users = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+        ... on User { id payments(first: 5) { ...Page } } } }
+      fragment Page on PaymentConnection { edges { node { id ...Ledger } } }
+      fragment Ledger on Payment { transactions { paymentId transactionType } }"""
+    reps = [{"__typename": "User", "id": str(u.id)} for u in (customer, vendor)]
+    with count_statements(resources) as statements:
+        body = await api.graphql(by_users, {"reps": reps}, token=admin.token)
+    assert "errors" not in body, body
+    nodes = [e["node"] for user in body["data"]["_entities"] for e in user["payments"]["edges"]]
+    assert len(nodes) == 3
+    for node in nodes:
+        assert node["transactions"], node
+        assert {t["paymentId"] for t in node["transactions"]} == {node["id"]}
+    assert any("payment_transactions" in s for s in statements), statements
+    listed = await api.graphql(
+        "{ payments { edges { node { id transactions { paymentId } } } } }", token=customer.token
+    )
+    for edge in listed["data"]["payments"]["edges"]:
+        assert {t["paymentId"] for t in edge["node"]["transactions"]} == {edge["node"]["id"]}
+    assert {p["id"] for p in paid} <= {e["node"]["id"] for e in listed["data"]["payments"]["edges"]}
