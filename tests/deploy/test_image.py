@@ -3,8 +3,8 @@ it with buildah; `buildah run` then runs, from the image and as its non-root use
 against a fresh, empty database of this test run, the auth and payments subgraphs and the router
 (host network, free ports), and a federated query goes through that router. Needs buildah, and
 root for its chroot isolation; skipped otherwise (`.ci/run` installs buildah where apt can).
-Costs 2-3 minutes here, most of it the build (75-110 s with the Debian base and uv's downloads
-cached; the first build on a machine makes the base too, about 4 minutes more)."""
+Costs 2-3 minutes here, most of it the build (65-110 s with the Debian base and uv's downloads
+cached; the first build on a machine makes the base too, about 3 minutes more)."""
 
 from __future__ import annotations
 
