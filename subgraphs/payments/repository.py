@@ -437,8 +437,7 @@ class ProcessorEventRepository:
 # Statements of `PaymentRepository.write` and `IdempotencyRepository.claim`: every value is a
 # parameter; one text each, prepared once per connection.
 
-_CLAIM = """
-INSERT INTO payments.idempotency_keys AS k
+_CLAIM = """INSERT INTO payments.idempotency_keys AS k
     (user_id, idempotency_key, fingerprint, payment_id, response, created_at, expires_at)
 SELECT $1::uuid, $2::text, $3::text, $4::uuid,
     $5::text::jsonb || jsonb_build_object('created_at', now(), 'updated_at', now()),
@@ -449,13 +448,11 @@ ON CONFLICT ON CONSTRAINT uq_idempotency_keys_user_id DO UPDATE SET
     response = EXCLUDED.response, created_at = EXCLUDED.created_at,
     expires_at = EXCLUDED.expires_at
 WHERE k.expires_at <= now()
-RETURNING k.id
-"""
+RETURNING k.id"""
 """Take key $2 of user $1 unless another request holds it unexpired: its answer is payment $4
 ($5: the payment as JSON, without the timestamps that the database adds), or none yet."""
 
-_WRITE = """
-WITH claim AS (CLAIM),
+_WRITE = """WITH claim AS (CLAIM),
 go AS (SELECT $2::text IS NULL OR EXISTS (SELECT FROM claim) AS ok),
 answered AS (
     UPDATE payments.idempotency_keys
@@ -496,8 +493,7 @@ outbox AS (
     FROM go, unnest($26::uuid[], $27::text[], $28::text[], $29::text[], $30::timestamptz[])
         AS e(id, topic, key, payload, at)
     WHERE go.ok)
-SELECT * FROM created UNION ALL SELECT * FROM changed
-""".replace("CLAIM", _CLAIM)
+SELECT * FROM created UNION ALL SELECT * FROM changed""".replace("CLAIM", _CLAIM)
 """A change in one statement: the claim of key $2 (when given) decides whether anything is
 written; else key $7 (when given) gets its answer. Foreign keys are checked at the statement's
 end, so rows may refer to the payment inserted beside them."""
