@@ -16,6 +16,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
@@ -151,13 +152,44 @@ class ConsumerWorker:
             ),
         )
         for stream, messages in response or []:
-            for message_id, fields in messages:
-                if stop.is_set():
-                    return handled
-                if fields is not None:
-                    await self.handle(stream, message_id, fields, stop)
-                handled += 1
+            if stop.is_set():
+                return handled
+            await self.handle_read(stream, messages, stop)
+            handled += len(messages)
         return handled
+
+    async def handle_read(self, stream: str, messages: Messages, stop: asyncio.Event) -> None:
+        """The messages of one read: together in one transaction (one INSERT of their
+        processed rows, the handler for each new event, one XACK), or, when there is only one
+        or a handler raised (the batch is then rolled back), one at a time with retries and
+        dead letters, so a failing message never holds the others back. A handler that fails
+        in a batch runs once more than its attempts."""
+        batch = []
+        for message_id, fields in messages:
+            if fields is None:
+                continue
+            try:
+                batch.append((message_id, parse_entry(fields)))
+            except (KeyError, ValueError, ValidationError) as exc:
+                await self.dead_letter(stream, message_id, fields, f"malformed: {exc!r}", 0)
+        if len(batch) > 1:
+            try:
+                outcomes = await self.apply_many([envelope for _, envelope in batch])
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+            else:
+                await self.redis.xack(stream, self.consumer.name, *[m for m, _ in batch])
+                for outcome in outcomes:
+                    metrics.EVENTS_HANDLED.labels(self.consumer.name, outcome.value).inc()
+                return
+        entries = dict(messages)
+        for message_id, _ in batch:
+            if stop.is_set():
+                return
+            fields = entries[message_id]
+            assert fields is not None
+            await self.handle(stream, message_id, fields, stop)
 
     async def reclaim(self, stop: asyncio.Event) -> int:
         """Take over messages idle longer than the visibility timeout (their consumer died or
@@ -242,10 +274,14 @@ class ConsumerWorker:
     async def apply(self, envelope: Envelope) -> Outcome:
         """The handler's effect and the processed-event record, in one transaction, in the
         trace of the request that caused the event."""
+        with self._span(envelope):
+            return await self._apply(envelope)
+
+    def _span(self, envelope: Envelope) -> AbstractContextManager[Any]:
+        """The handler's span, in the trace of the request that caused the event."""
         carrier = {"traceparent": envelope.traceparent} if envelope.traceparent else {}
         name = f"{self.consumer.name} {envelope.type}"
-        with server_span(carrier, name, {"event.id": str(envelope.id)}, SpanKind.CONSUMER):
-            return await self._apply(envelope)
+        return server_span(carrier, name, {"event.id": str(envelope.id)}, SpanKind.CONSUMER)
 
     async def _apply(self, envelope: Envelope) -> Outcome:
         async with transaction(self.session_factory) as session:
@@ -259,6 +295,40 @@ class ConsumerWorker:
                 return Outcome.DUPLICATE
             await self.consumer.handler(session, envelope)
         return Outcome.PROCESSED
+
+    async def apply_many(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
+        """`apply` for several events in one transaction: raises (all rolled back) when one
+        handler does."""
+        async with transaction(self.session_factory) as session:
+            claimed = set(
+                (
+                    await session.execute(
+                        insert(ProcessedEvent)
+                        .values(
+                            [
+                                {
+                                    "consumer": self.consumer.name,
+                                    "event_id": e.id,
+                                    "processed_at": utcnow(),
+                                }
+                                for e in envelopes
+                            ]
+                        )
+                        .on_conflict_do_nothing()
+                        .returning(col(ProcessedEvent.event_id))
+                    )
+                ).scalars()
+            )
+            outcomes = []
+            for envelope in envelopes:
+                if envelope.id not in claimed:
+                    outcomes.append(Outcome.DUPLICATE)
+                    continue
+                claimed.discard(envelope.id)  # a second delivery in the same read is a duplicate
+                with self._span(envelope):
+                    await self.consumer.handler(session, envelope)
+                outcomes.append(Outcome.PROCESSED)
+        return outcomes
 
     async def dead_letter(
         self, stream: str, message_id: str, fields: dict[str, str], error: str, attempts: int

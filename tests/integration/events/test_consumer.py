@@ -123,6 +123,40 @@ async def test_a_failing_handler_is_retried_then_dead_lettered(
     assert Envelope.model_validate_json(fields["envelope"]).id == event_id
 
 
+async def test_one_failing_event_of_a_read_does_not_hold_the_others_back(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    """The events of one read are handled in one transaction; when one handler fails, the
+    read is handled again one event at a time: the others take effect once, the failing one
+    is retried and dead-lettered alone."""
+    _, bad, _ = await record_payments(3)
+    await publish(resources, redis, hub_options)
+    inner = recording("picky")
+
+    async def picky(session: AsyncSession, envelope: Envelope) -> None:
+        await inner.handler(session, envelope)  # written, then rolled back on failure
+        if envelope.id == bad:
+            raise ValueError("not this one")
+
+    member = worker(
+        resources, redis, Consumer("picky", (catalog.PAYMENT_CREATED,), picky), hub_options, "a"
+    )
+    await member.ensure_groups()
+
+    assert await member.step(asyncio.Event()) == 3
+
+    assert await effect_counts(resources, "picky") == (2, 2)
+    assert await processed_rows(resources, "picky") == 2
+    assert await pending(redis, "picky") == 0
+    (entry,) = await redis.xrange(dead_letter_stream("picky"))
+    assert entry[1]["id"] == str(bad)
+    assert entry[1]["attempts"] == str(hub_options.max_attempts)
+
+
 @pytest.mark.parametrize(
     "error",
     [
