@@ -1,47 +1,53 @@
-"""graphql-core's executor with a fast path for plain leaf fields.
+"""graphql-core's executor with a fast path for plain fields and plain objects.
 
 A page of 20 payments with their ledgers is ~700 fields, nearly all of them plain: a Strawberry
-field with no resolver, arguments or extensions whose type is a scalar or an enum. graphql-core
-builds a resolve info for each, calls Strawberry's resolver wrapper and walks its value
-completion (non-null, list, leaf): ~10 µs a field, most of a list's CPU. Here such a field is
-read from its object and serialised in one step. Whatever is not ordinary — a null where the
-type forbids one, a value its scalar refuses, a source without the attribute — takes the
-standard path, so answers and errors stay exactly graphql-core's."""
+field with no resolver, arguments or extensions, read from its object. graphql-core builds a
+resolve info for each, calls Strawberry's resolver wrapper and walks its value completion
+(non-null, list, leaf, object): ~10 µs a field, most of a list's CPU. Here:
+
+- a plain field of a scalar or enum type is read and serialised in one step;
+- an object whose selection holds only such fields, `__typename` and plain fields of such
+  objects (a ledger row, a user reference) is completed by a plan compiled once per selection.
+
+Whatever is not ordinary — a null where the type forbids one, a value its scalar refuses, a
+source without the attribute, a resolver — takes the standard path, for that object or field,
+so answers and errors stay exactly graphql-core's (pure reads may be read twice)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     Undefined,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+TYPENAME = "__typename"
+
 
 class PlainField(NamedTuple):
-    """How to read and serialise one plain field."""
+    """How to read one plain field and, for a leaf, serialise its value."""
 
     read: Callable[[Any, str], Any]
     attribute: str
-    serialise: Callable[[Any], Any]
+    serialise: Callable[[Any], Any] | None  # None: an object (or a list of objects)
     non_null: bool
 
 
-_PLAIN: WeakKeyDictionary[GraphQLObjectType, dict[str, PlainField | None]] = WeakKeyDictionary()
-
-
 def plain_field(field: GraphQLField) -> PlainField | None:
-    """The reading of `field` when it is plain (see the module), else None."""
+    """The reading of `field` when Strawberry resolves it by reading an attribute, else None."""
     if field.args or not getattr(field.resolve, "_is_default", False):
         return None
     definition = (field.extensions or {}).get("strawberry-definition")
@@ -49,11 +55,16 @@ def plain_field(field: GraphQLField) -> PlainField | None:
         return None
     non_null = isinstance(field.type, GraphQLNonNull)
     named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
-        return None
-    return PlainField(
-        definition.default_resolver, definition.python_name, named.coerce_output_value, non_null
+    serialise = (
+        named.coerce_output_value
+        if isinstance(named, GraphQLScalarType | GraphQLEnumType)
+        else None
     )
+    return PlainField(definition.default_resolver, definition.python_name, serialise, non_null)
+
+
+# Per object type: its fields' readings (built once per type; types live as long as the schema).
+_PLAIN: dict[GraphQLObjectType, dict[str, PlainField | None]] = {}
 
 
 def _plain_fields(parent_type: GraphQLObjectType) -> dict[str, PlainField | None]:
@@ -64,8 +75,141 @@ def _plain_fields(parent_type: GraphQLObjectType) -> dict[str, PlainField | None
     return table
 
 
+class ObjectPlan:
+    """The completion of one object type for one selection, when every selected field is
+    plain (see the module). `complete` answers Undefined when the standard path must decide."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+        # (response name, reading, item plan for an object field, the field's type)
+        self.fields: list[tuple[str, PlainField | None, ObjectPlan | None, Any]] = []
+
+    def complete(self, source: Any) -> Any:
+        result: dict[str, Any] = {}
+        for name, reading, plan, type_ in self.fields:
+            if reading is None:
+                result[name] = self.type_name
+                continue
+            if plan is None:
+                value = _read(reading, source)
+            else:
+                try:
+                    value = reading.read(source, reading.attribute)
+                except Exception:
+                    return Undefined
+                value = _complete_value(plan, type_, value)
+            if value is Undefined:
+                return Undefined
+            result[name] = value
+        return result
+
+
+def _complete_value(plan: ObjectPlan, type_: GraphQLOutputType, value: Any) -> Any:
+    """An object (or a list of objects, at any nesting) completed by `plan`, or Undefined."""
+    if isinstance(type_, GraphQLNonNull):
+        return Undefined if value is None else _complete_value(plan, type_.of_type, value)
+    if value is None:
+        return None
+    if isinstance(type_, GraphQLList):
+        if not isinstance(value, list | tuple):
+            return Undefined
+        items = [_complete_value(plan, type_.of_type, item) for item in value]
+        return Undefined if any(item is Undefined for item in items) else items
+    return plan.complete(value)
+
+
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, with plain leaf fields completed in one step."""
+    """Strawberry's execution context, with plain fields and plain objects completed in one
+    step."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        self._fast = manager is None or not manager.middlewares
+        # Plans by (object type, id of the field group); the group is kept alive with its
+        # plan so that its id is not reused during execution (as graphql-core's own memo).
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, ObjectPlan | None]] = {}
+
+    def object_plan(
+        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> ObjectPlan | None:
+        key = (type_, id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        self._plans[key] = (field_details_list, None)  # a cycle in progress is not plain
+        plan = self._compile(type_, field_details_list)
+        self._plans[key] = (field_details_list, plan)
+        return plan
+
+    def _compile(
+        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> ObjectPlan | None:
+        if not self._fast or type_.is_type_of is not None:
+            return None
+        grouped_field_set, defers, _ = self.collect_subfields(type_, field_details_list)
+        if defers:
+            return None
+        plain = _plain_fields(type_)
+        plan = ObjectPlan(type_.name)
+        for name, details in grouped_field_set.items():
+            node = details[0].node
+            if node.arguments:
+                return None
+            if node.name.value == TYPENAME:
+                plan.fields.append((name, None, None, None))
+                continue
+            reading = plain.get(node.name.value)
+            if reading is None:
+                return None
+            if reading.serialise is not None:
+                plan.fields.append((name, reading, None, None))
+                continue
+            field_type = type_.fields[node.name.value].type
+            item = _unwrapped(field_type)
+            sub = self.object_plan(item, details) if isinstance(item, GraphQLObjectType) else None
+            if sub is None:
+                return None
+            plan.fields.append((name, reading, sub, field_type))
+        return plan
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plan = self.object_plan(return_type, field_details_list)
+        if plan is not None:
+            completed = plan.complete(result)
+            if completed is not Undefined:
+                return completed  # type: ignore[no-any-return]
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        item = _unwrapped(return_type)
+        if isinstance(item, GraphQLObjectType) and isinstance(result, list | tuple):
+            plan = self.object_plan(item, field_details_list)
+            if plan is not None:
+                completed = _complete_value(plan, return_type, result)
+                if completed is not Undefined:
+                    return completed  # type: ignore[no-any-return]
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def execute_fields(
         self,
@@ -75,8 +219,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        manager = self.middleware_manager
-        if manager is not None and manager.middlewares:
+        if not self._fast:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -86,7 +229,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             reading = None if node.arguments else plain.get(node.name.value)
-            value = _read(reading, source_value) if reading else Undefined
+            if reading is not None and reading.serialise is not None:
+                value = _read(reading, source_value)
+            else:
+                value = Undefined
             if value is Undefined:
                 rest[response_name] = field_details_list
             else:
@@ -108,13 +254,19 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return _in_order(order, fast, others)  # type: ignore[arg-type]
 
 
+def _unwrapped(type_: GraphQLOutputType) -> GraphQLOutputType:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
 def _read(reading: PlainField, source: Any) -> Any:
-    """The serialised value, or Undefined when the standard path must decide."""
+    """The serialised value of a leaf, or Undefined when the standard path must decide."""
     try:
         value = reading.read(source, reading.attribute)
         if value is None:
             return Undefined if reading.non_null else None
-        serialised = reading.serialise(value)
+        serialised = reading.serialise(value)  # type: ignore[misc]
     except Exception:
         return Undefined
     return Undefined if serialised is None or serialised is Undefined else serialised

@@ -53,7 +53,7 @@ def rest_routes(
     by_path: dict[str, dict[str, Endpoint]] = {}
     for item in sorted(compiled, key=lambda c: len(c.route.path_params)):
         handlers = by_path.setdefault(item.route.path, {})
-        handlers[item.route.method] = _endpoint(schema, item, make_context, max_body_bytes)
+        handlers[item.route.method] = _endpoint(item, make_context, max_body_bytes)
     # A static path answers every method (405 for undeclared ones): otherwise `PUT /reports`
     # would be taken by `PUT /{id}`.
     routes = [
@@ -76,7 +76,6 @@ def _dispatch(handlers: dict[str, Endpoint]) -> Endpoint:
 
 
 def _endpoint(
-    schema: Any,
     compiled: CompiledRoute,
     make_context: ContextFactory,
     max_body_bytes: int,
@@ -89,9 +88,7 @@ def _endpoint(
             variables = await _variables(request, compiled, max_body_bytes)
         except AppError as error:
             return failure(error)
-        result = await schema.execute(
-            compiled.document, variable_values=variables, context_value=make_context(request)
-        )
+        result = await compiled.prepared.execute(variables, make_context(request))
         if result.errors:
             return failure(_error_of(result.errors, route.body_arg))
         data = to_json_ready((result.data or {}).get(route.field), compiled.output_type)

@@ -32,6 +32,7 @@ from strawberry.types.field import StrawberryField
 
 from shared.errors import ValidationFailed
 from shared.graphql.permissions import access_of
+from shared.graphql.prepared import PreparedOperation
 from shared.graphql.schema import without_echoed_values
 from shared.rbac import Access
 from shared.rest.routes import RestRoute
@@ -49,6 +50,7 @@ class CompiledRoute:
     field: GraphQLField
     access: Access
     document: str
+    prepared: PreparedOperation  # `document`, parsed and validated once
 
     @property
     def output_type(self) -> GraphQLOutputType:
@@ -89,7 +91,8 @@ def compile_route(schema: Any, route: RestRoute) -> CompiledRoute:
         + (f" {selection}" if selection else "")
         + " }"
     )
-    return CompiledRoute(route, operation_type, field, access, document)
+    prepared = PreparedOperation.prepare(schema, document)
+    return CompiledRoute(route, operation_type, field, access, document, prepared)
 
 
 def selection_for(

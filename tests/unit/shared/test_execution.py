@@ -1,5 +1,6 @@
-"""The fast path for plain fields answers exactly as graphql-core's standard execution does:
-values, order, aliases, directives, and the errors of nulls and refused values."""
+"""The fast paths for plain fields and plain objects answer exactly as graphql-core's standard
+execution does: values, order, aliases, directives, fragments, and the errors of nulls and
+refused values wherever they are (a leaf, a nested object, an item of a list)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,40 @@ BROKEN: Any = Item(
 
 
 @strawberry.type
+class Tag:
+    label: str
+    weight: int | None
+
+
+@strawberry.type
+class Box:
+    name: str
+    tag: Tag
+    spare: Tag | None
+    tags: list[Tag]
+    maybe_tags: list[Tag | None] | None
+    item: Item
+
+
+FINE_TAG = Tag(label="a", weight=1)
+BAD_TAG: Any = Tag(label=None, weight=2)  # type: ignore[arg-type]
+BOXES = [
+    Box(name="fine", tag=FINE_TAG, spare=None, tags=[FINE_TAG], maybe_tags=None, item=GOOD),
+    Box(name="bad leaf", tag=BAD_TAG, spare=FINE_TAG, tags=[], maybe_tags=[None], item=GOOD),
+    Box(
+        name="bad item",
+        tag=FINE_TAG,
+        spare=None,
+        tags=[FINE_TAG, BAD_TAG],
+        maybe_tags=[BAD_TAG],
+        item=GOOD,
+    ),
+    Box(name="null object", tag=None, spare=None, tags=[], maybe_tags=[], item=GOOD),  # type: ignore[arg-type]
+    Box(name="null in list", tag=FINE_TAG, spare=None, tags=[None], maybe_tags=[], item=BROKEN),  # type: ignore[list-item]
+]
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def items(self) -> list[Item]:
@@ -70,6 +105,14 @@ class Query:
     @strawberry.field
     def broken(self) -> list[Item | None]:
         return [GOOD, BROKEN]
+
+    @strawberry.field
+    def boxes(self) -> list[Box | None]:
+        return BOXES
+
+    @strawberry.field
+    def tags(self) -> list[Tag]:
+        return [FINE_TAG, FINE_TAG]
 
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
@@ -89,6 +132,11 @@ def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
         ("{ broken { id name } }", {}),
         ("{ broken { id count note } }", {}),
         ("{ broken { later name } }", {}),
+        ("{ tags { label weight __typename } }", {}),
+        ("{ boxes { name tag { label } spare { label weight } tags { label } } }", {}),
+        ("{ boxes { name maybeTags { label } item { id count } } }", {}),
+        ("{ boxes { ...B } } fragment B on Box { t: tag { ... on Tag { weight label } } }", {}),
+        ("{ boxes { item { name later } tags { weight } } }", {}),
     ],
 )
 async def test_the_fast_path_answers_as_graphql_core_does(
