@@ -50,9 +50,7 @@ def upgrade() -> None:
     )
     op.execute(FORBID_AUDIT_CHANGE)
     op.execute(AUDIT_TRIGGER)
-    op.add_column(
-        "user_profiles", sa.Column("avatar_key", sa.String(length=100)), schema="profile"
-    )
+    op.add_column("user_profiles", sa.Column("avatar_key", sa.String(length=100)), schema="profile")
 
 
 def downgrade() -> None:
