@@ -139,10 +139,13 @@ class Nginx:
         return self.access_log.stat().st_size if self.access_log.exists() else 0
 
     def log_entries(self, since: int = 0) -> list[dict[str, Any]]:
-        """Access-log lines written after byte offset `since` (nginx writes them unbuffered)."""
+        """Access-log lines written after byte offset `since` (nginx writes them unbuffered).
+        Only whole lines: a worker may be half-way through writing the last one."""
         with self.access_log.open("rb") as log:
             log.seek(since)
-            return [json.loads(line) for line in log.read().splitlines() if line.strip()]
+            written = log.read()
+        whole = written[: written.rfind(b"\n") + 1]
+        return [json.loads(line) for line in whole.splitlines() if line.strip()]
 
     def served_by(self, since: int = 0, uri_prefix: str = "/") -> Counter[str]:
         """Requests per upstream that answered them (the last try of each), from the log."""
