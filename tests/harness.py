@@ -3,6 +3,7 @@ against the test database and Redis, stopped with the signal a test chooses."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -142,3 +143,19 @@ def wait_healthy(running: RunningProcess, timeout: float = START_TIMEOUT_SECONDS
             time.sleep(0.1)
     running.stop(signal.SIGKILL)
     raise RuntimeError(f"{running.name} not healthy after {timeout} s:\n{running.log()}")
+
+
+def npm_ci(directory: Path) -> None:
+    """``npm ci`` in a directory unless its node_modules was installed from this very lock (by
+    content: a git checkout touches the lock's time without changing it, and ``npm ci`` takes
+    minutes)."""
+    marker = directory / "node_modules" / ".installed-lock.sha256"
+    digest = hashlib.sha256((directory / "package-lock.json").read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest:
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
+        cwd=directory,
+        check=True,
+    )
+    marker.write_text(digest)

@@ -11,7 +11,6 @@ subgraphs received. Writes ``recorded/<case>/supergraph.graphql`` and ``answers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 
 from tests.conformance.corpus import RECORDED, fingerprint, load_cases, recording_dir
 from tests.conformance.harness import OUTAGE_TEXT, URL_BASE, CaseService
+from tests.harness import npm_ci
 
 NODE_DIR = RECORDED.parent / "node"
 
@@ -136,7 +136,7 @@ def main(names: list[str]) -> None:
             for (name, case), service in zip(chosen.items(), services.values(), strict=True)
         ],
     }
-    _npm_ci()
+    npm_ci(NODE_DIR)
     with tempfile.NamedTemporaryFile("w", suffix=".json") as job_file:
         json.dump(job, job_file)
         job_file.flush()
@@ -168,21 +168,6 @@ def main(names: list[str]) -> None:
         print(f"{name}: {len(case.queries)} queries recorded")
     if failed:
         sys.exit(1)
-
-
-def _npm_ci() -> None:
-    """``npm ci`` unless node_modules was installed from this very lock (by content: a git
-    checkout touches the lock's time without changing it, and ``npm ci`` takes minutes)."""
-    marker = NODE_DIR / "node_modules" / ".installed-lock.sha256"
-    digest = hashlib.sha256((NODE_DIR / "package-lock.json").read_bytes()).hexdigest()
-    if marker.exists() and marker.read_text() == digest:
-        return
-    subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
-        cwd=NODE_DIR,
-        check=True,
-    )
-    marker.write_text(digest)
 
 
 if __name__ == "__main__":
