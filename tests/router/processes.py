@@ -77,17 +77,3 @@ def supergraph_yaml(ports: dict[str, int]) -> str:
             f"      subgraph_url: {url}",
         ]
     return "\n".join(lines) + "\n"
-
-
-def ensure_node_modules() -> None:
-    """``npm ci`` the pinned Apollo packages once (offline-safe when already installed)."""
-    marker = NODE_DIR / "node_modules" / ".package-lock.json"
-    lock = NODE_DIR / "package-lock.json"
-    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],  # noqa: S607
-        cwd=NODE_DIR,
-        check=True,
-        capture_output=True,
-    )

@@ -18,12 +18,12 @@ from graphql import lexicographic_sort_schema, print_schema
 
 from router.planner.planner import Planner
 from router.supergraph.loader import load_supergraph
+from tests.harness import npm_ci
 from tests.router.processes import (
     NODE_DIR,
     ROOT,
     SUBGRAPHS,
     apollo_gateway_command,
-    ensure_node_modules,
     free_port,
     router_command,
     running,
@@ -64,7 +64,7 @@ ALIAS_COLLIDING_WITH_KEY = '{ product(upc: "p1") { upc: name reviewCount } }'
 
 
 def apollo_compose(services: list[dict[str, str]]) -> dict[str, Any]:
-    ensure_node_modules()
+    npm_ci(NODE_DIR)
     completed = subprocess.run(
         ["node", "compose.mjs"],  # noqa: S607
         input=json.dumps(services),

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from router.supergraph.source import SubgraphConfig, compose_from_config
+from tests.harness import npm_ci
 from tests.router.processes import (
     NODE_DIR,
     SUBGRAPHS,
-    ensure_node_modules,
     free_port,
     router_command,
     running,
@@ -99,7 +99,7 @@ def graphiql_url(
 
 
 def _drive(script: str, *args: str) -> dict[str, Any]:
-    ensure_node_modules()
+    npm_ci(NODE_DIR)
     completed = subprocess.run(  # noqa: S603 - fixed argv built here
         ["node", script, *args],  # noqa: S607
         cwd=NODE_DIR,
