@@ -295,15 +295,33 @@ async def send(
 ) -> httpx.Response:
     """One request as an HTTP client library sends it: when the balancer closed the kept-alive
     connection just as the request went out (nginx does on a reload: its old worker closes its
-    idle connections), nothing was answered and the request goes again on a new connection,
-    as browsers do. Any other transport failure is raised (and counted as unclean)."""
+    idle connections — a clean EOF, or a reset when the request was already in its socket),
+    nothing was answered and the request goes again on a new connection, as browsers do. Any
+    other transport failure (one after the answer began, say) is raised (and counted as
+    unclean)."""
     try:
         return await client.request(method, url, **kwargs)
-    except httpx.RemoteProtocolError as exc:
-        if "without sending a response" not in str(exc):
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        if not _unanswered(exc):
             raise
     result.reconnected += 1
     return await client.request(method, url, **kwargs)
+
+
+def _unanswered(exc: httpx.TransportError) -> bool:
+    """The connection failed before any byte of an answer: writing the request, or waiting
+    for the status line (httpcore's `_receive_response_headers`)."""
+    if isinstance(exc, httpx.WriteError):
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:  # httpx re-raises httpcore's error: the frames are on its cause
+        traceback = cause.__traceback__
+        while traceback is not None:
+            if traceback.tb_frame.f_code.co_name == "_receive_response_headers":
+                return True
+            traceback = traceback.tb_next
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def payment_body(key: str) -> dict[str, Any]:
