@@ -142,6 +142,12 @@ async def read_stored(session: AsyncSession, redis: Redis) -> dict[str, Any]:
         logger.warning("config cache unavailable", exc_info=exc)
     if cached is None:
         return await refresh(session, redis)
+    return stored_of_cache(cached)
+
+
+def stored_of_cache(cached: bytes | str) -> dict[str, Any]:
+    """The stored values of the cache's entry (`CACHE_KEY`), for a caller that read it along
+    with other keys in one round trip."""
     stored: dict[str, Any] = json.loads(cached)
     return stored
 

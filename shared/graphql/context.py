@@ -12,9 +12,15 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import Settings
-from shared.config_store import MAINTENANCE_MODE, read_stored, setting_value
+from shared.config_store import (
+    CACHE_KEY,
+    MAINTENANCE_MODE,
+    read_stored,
+    setting_value,
+    stored_of_cache,
+)
 from shared.errors import AppError, ServiceUnavailable, Unauthorized
-from shared.security.denylist import is_revoked
+from shared.security.denylist import is_revoked_by, revocation_keys
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
 
 logger = logging.getLogger(__name__)
@@ -111,13 +117,22 @@ class RequestContext:
         if token is None:
             return None
         claims = decode_access_token(token, self.settings)
+        # The run-time settings (`setting`, e.g. the maintenance check of every guarded field)
+        # come in the same round trip as the deny-list: one Redis call per request, not two.
+        keys = [*revocation_keys(claims)]
+        if self._stored_settings is None:
+            keys.append(CACHE_KEY)
         try:
-            revoked = await is_revoked(self.redis, claims)
+            values = await self.redis.mget(keys)
         except RedisError as exc:
             logger.error("deny-list unavailable; refusing the token", exc_info=exc)
             raise ServiceUnavailable("Authentication is temporarily unavailable") from exc
-        if revoked:
+        if is_revoked_by(claims, values[0], values[1]):
             raise Unauthorized("The access token has been revoked", code="TOKEN_REVOKED")
+        if len(values) > 2 and values[2] is not None and self._stored_settings is None:
+            cached: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            cached.set_result(stored_of_cache(values[2]))
+            self._stored_settings = cached
         return claims
 
     async def in_maintenance(self) -> bool:

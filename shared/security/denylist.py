@@ -26,12 +26,21 @@ async def revoke_all_for_user(redis: Redis, user_id: uuid.UUID, ttl_seconds: int
     await redis.set(_USER_KEY.format(user_id), str(now_ms), ex=ttl_seconds + 1)
 
 
-async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:
-    """True when the token was revoked itself or issued before its user's not-before."""
-    denied, not_before = await redis.mget(
-        _TOKEN_KEY.format(claims.jti), _USER_KEY.format(claims.user_id)
-    )
+def revocation_keys(claims: AccessClaims) -> tuple[str, str]:
+    """The two keys that say whether `claims` were revoked, for a caller that reads them in
+    one round trip with other keys (`is_revoked_by` reads the values)."""
+    return _TOKEN_KEY.format(claims.jti), _USER_KEY.format(claims.user_id)
+
+
+def is_revoked_by(claims: AccessClaims, denied: object, not_before: object) -> bool:
+    """Whether `claims` are revoked, given the values of `revocation_keys(claims)`."""
     if denied:
         return True
     issued_ms = round(claims.issued_at.timestamp() * 1000)
     return not_before is not None and issued_ms < int(str(not_before))
+
+
+async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:
+    """True when the token was revoked itself or issued before its user's not-before."""
+    denied, not_before = await redis.mget(*revocation_keys(claims))
+    return is_revoked_by(claims, denied, not_before)

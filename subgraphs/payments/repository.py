@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from shared.db import fetch
 from shared.events.outbox import NewEvent
 from subgraphs.payments.models import IdempotencyKey, Payment, PaymentTransaction, ProcessorEvent
 
@@ -59,6 +60,21 @@ _ENTRY_COLUMNS = (
 )
 
 
+# The hot reads run as SQL text through asyncpg (`shared.db.fetch`): each distinct text is
+# prepared once per connection. Columns in `PaymentRow`'s order (`metadata` is `metadata_`).
+_SELECT_PAYMENTS = (
+    "SELECT id, user_id, amount, currency, status, type, description, metadata, customer_id, "
+    "pays_payment_id, created_at, updated_at FROM payments.payments"
+)
+# Columns in `LedgerEntry`'s order.
+_SELECT_LEDGERS = (
+    "SELECT payment_id, transaction_type, amount, status, metadata, created_at, id "
+    "FROM payments.payment_transactions WHERE payment_id = ANY($1::uuid[]) ORDER BY seq"
+)
+# The columns a page may be sorted by (`Keyset.column`), as SQL.
+_SORTABLE = {"created_at": "created_at", "amount": "amount"}
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Whose payments a read covers: all of them (`viewer_id` None), or those a user owns or
@@ -72,6 +88,14 @@ class Scope:
         return or_(
             col(Payment.user_id) == self.viewer_id, col(Payment.customer_id) == self.viewer_id
         )
+
+    def sql(self, arguments: list[Any]) -> list[str]:
+        """`condition` as SQL text, its values appended to `arguments` (numbered after them)."""
+        if self.viewer_id is None:
+            return []
+        arguments.append(self.viewer_id)
+        n = len(arguments)
+        return [f"(user_id = ${n}::uuid OR customer_id = ${n}::uuid)"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +124,22 @@ class PaymentFilter:
             conditions.append(col(Payment.amount) <= literal(self.max_amount, Numeric()))
         return conditions
 
+    def sql(self, arguments: list[Any]) -> list[str]:
+        """`conditions` as SQL text, their values appended to `arguments`."""
+        conditions: list[str] = []
+        for value, condition in (
+            (self.status, "status = ${}::text"),
+            (self.type, "type = ${}::text"),
+            (self.created_from, "created_at >= ${}::timestamptz"),
+            (self.created_to, "created_at < ${}::timestamptz"),
+            (self.min_amount, "amount >= ${}::numeric"),
+            (self.max_amount, "amount <= ${}::numeric"),
+        ):
+            if value is not None:
+                arguments.append(value)
+                conditions.append(condition.format(len(arguments)))
+        return conditions
+
 
 @dataclass(frozen=True, slots=True)
 class Keyset:
@@ -124,6 +164,21 @@ class Keyset:
         pair = tuple_(getattr(Payment, self.column), col(Payment.id))
         bound = tuple_(value, literal(after_id))
         return pair < bound if self.descending else pair > bound
+
+    def order_by_sql(self) -> str:
+        direction = "DESC" if self.descending else "ASC"
+        return f"{_SORTABLE[self.column]} {direction}, id {direction}"
+
+    def sql(self, arguments: list[Any]) -> list[str]:
+        """`condition` as SQL text, its values appended to `arguments`."""
+        if self.after is None:
+            return []
+        value, after_id = self.after
+        arguments.extend((value, after_id))
+        n = len(arguments)
+        cast_ = "numeric" if self.column == "amount" else "timestamptz"
+        operator = "<" if self.descending else ">"
+        return [f"({_SORTABLE[self.column]}, id) {operator} (${n - 1}::{cast_}, ${n}::uuid)"]
 
 
 @dataclass(slots=True)
@@ -259,21 +314,25 @@ class PaymentRepository:
         return written or None
 
     async def get_many(self, ids: Sequence[uuid.UUID], scope: Scope) -> list[PaymentRow]:
-        result = await self.session.execute(
-            select(*_PAYMENT_COLUMNS).where(col(Payment.id).in_(ids), scope.condition())
+        arguments: list[Any] = [list(ids)]
+        conditions = ["id = ANY($1::uuid[])", *scope.sql(arguments)]
+        rows = await fetch(
+            self.session, _SELECT_PAYMENTS + " WHERE " + " AND ".join(conditions), *arguments
         )
-        return [PaymentRow(**row._mapping) for row in result]
+        return [PaymentRow(*row) for row in rows]
 
     async def page(
         self, scope: Scope, where: PaymentFilter, keyset: Keyset, size: int
     ) -> list[PaymentRow]:
-        result = await self.session.execute(
-            select(*_PAYMENT_COLUMNS)
-            .where(scope.condition(), keyset.condition(), *where.conditions())
-            .order_by(*keyset.order_by())
-            .limit(size)
+        arguments: list[Any] = []
+        conditions = [*scope.sql(arguments), *keyset.sql(arguments), *where.sql(arguments)]
+        arguments.append(size)
+        statement = (
+            _SELECT_PAYMENTS
+            + (" WHERE " + " AND ".join(conditions) if conditions else "")
+            + f" ORDER BY {keyset.order_by_sql()} LIMIT ${len(arguments)}"
         )
-        return [PaymentRow(**row._mapping) for row in result]
+        return [PaymentRow(*row) for row in await fetch(self.session, statement, *arguments)]
 
     async def pages_per_owner(
         self, owners: Sequence[uuid.UUID], scope: Scope, keyset: Keyset, size: int
@@ -304,22 +363,8 @@ class PaymentRepository:
         self, payment_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[LedgerEntry]]:
         """Each payment's ledger, oldest first, in one query."""
-        ledger = PaymentTransaction.__table__.c  # type: ignore[attr-defined]
-        result = await self.session.execute(
-            select(
-                ledger.payment_id,
-                ledger.transaction_type,
-                ledger.amount,
-                ledger.status,
-                ledger.metadata.label("metadata_"),
-                ledger.created_at,
-                ledger.id,
-            )
-            .where(ledger.payment_id.in_(payment_ids))
-            .order_by(ledger.seq)
-        )
         ledgers: dict[uuid.UUID, list[LedgerEntry]] = defaultdict(list)
-        for row in result:
+        for row in await fetch(self.session, _SELECT_LEDGERS, list(payment_ids)):
             entry = LedgerEntry(*row)  # the columns are selected in LedgerEntry's order
             ledgers[entry.payment_id].append(entry)
         return ledgers
