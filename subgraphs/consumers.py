@@ -12,7 +12,7 @@ from shared.config_store import refresh
 from shared.events import Envelope, catalog
 from shared.events.consumer import Consumer, Handler
 from shared.graphql.context import Resources
-from subgraphs.admin.consumers import AUDITED_EVENTS, record_audit_event
+from subgraphs.admin.consumers import AUDITED_EVENTS, record_audit_event, record_audit_events
 from subgraphs.profile.consumers import create_profile_for
 
 DictHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
@@ -35,6 +35,11 @@ def platform_consumers(resources: Resources) -> list[Consumer]:
 
     return [
         Consumer("profile", (catalog.USER_REGISTERED,), _on_dicts(create_profile_for)),
-        Consumer("audit", tuple(AUDITED_EVENTS), _on_dicts(record_audit_event)),
+        Consumer(
+            "audit",
+            tuple(AUDITED_EVENTS),
+            _on_dicts(record_audit_event),
+            handle_many=record_audit_events,
+        ),
         Consumer("config-cache", (catalog.CONFIG_CHANGED,), refresh_cached_config),
     ]

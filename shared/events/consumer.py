@@ -15,32 +15,31 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
 from shared.config import Settings
 from shared.db import transaction
 from shared.events.envelope import Envelope
 from shared.events.pacing import Backoff, pause, retry_delay
-from shared.events.processed import ProcessedEvent
 from shared.events.settings import EventSettings
 from shared.events.streams import dead_letter_stream, parse_entry, topic_stream
 from shared.graphql.context import Resources
 from shared.models import utcnow
 from shared.observability import metrics, setup_observability
-from shared.observability.tracing import server_span
+from shared.observability.tracing import server_span, tracer, tracing_enabled
 from shared.purge import PurgeSettings, registered_rules, run_purges
 from shared.resources import open_resources
 from shared.spec import resolve
@@ -48,17 +47,21 @@ from shared.spec import resolve
 logger = logging.getLogger("events.consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 Messages = list[tuple[str, dict[str, str] | None]]  # (message id, fields) as Redis answers
 
 
 @dataclass(frozen=True, slots=True)
 class Consumer:
     """A consuming service: `name` is its consumer group (and dead-letter stream), `handler`
-    receives every event of `topics`."""
+    receives every event of `topics`. `handle_many`, when given, has the same effect as
+    `handler` for each of several events in turn, at once (one statement for all, say): the
+    new events of one read go to it; a single event, and every retry, to `handler`."""
 
     name: str
     topics: tuple[str, ...]
     handler: Handler
+    handle_many: BatchHandler | None = None
 
 
 class Outcome(StrEnum):
@@ -180,8 +183,8 @@ class ConsumerWorker:
                     raise
             else:
                 await self.redis.xack(stream, self.consumer.name, *[m for m, _ in batch])
-                for outcome in outcomes:
-                    metrics.EVENTS_HANDLED.labels(self.consumer.name, outcome.value).inc()
+                for outcome, count in Counter(outcomes).items():
+                    metrics.EVENTS_HANDLED.labels(self.consumer.name, outcome.value).inc(count)
                 return
         entries = dict(messages)
         for message_id, _ in batch:
@@ -285,50 +288,57 @@ class ConsumerWorker:
 
     async def _apply(self, envelope: Envelope) -> Outcome:
         async with transaction(self.session_factory) as session:
-            claimed = await session.execute(
-                insert(ProcessedEvent)
-                .values(consumer=self.consumer.name, event_id=envelope.id, processed_at=utcnow())
-                .on_conflict_do_nothing()
-                .returning(col(ProcessedEvent.event_id))
-            )
-            if claimed.first() is None:
+            if not await self._claim(session, [envelope]):
                 return Outcome.DUPLICATE
             await self.consumer.handler(session, envelope)
         return Outcome.PROCESSED
 
     async def apply_many(self, envelopes: Sequence[Envelope]) -> list[Outcome]:
         """`apply` for several events in one transaction: raises (all rolled back) when one
-        handler does."""
+        handler does. The new events go to `handle_many` together when the consumer has it."""
         async with transaction(self.session_factory) as session:
-            claimed = set(
-                (
-                    await session.execute(
-                        insert(ProcessedEvent)
-                        .values(
-                            [
-                                {
-                                    "consumer": self.consumer.name,
-                                    "event_id": e.id,
-                                    "processed_at": utcnow(),
-                                }
-                                for e in envelopes
-                            ]
-                        )
-                        .on_conflict_do_nothing()
-                        .returning(col(ProcessedEvent.event_id))
-                    )
-                ).scalars()
-            )
-            outcomes = []
+            claimed = await self._claim(session, envelopes)
+            new, outcomes = [], []
             for envelope in envelopes:
                 if envelope.id not in claimed:
                     outcomes.append(Outcome.DUPLICATE)
                     continue
                 claimed.discard(envelope.id)  # a second delivery in the same read is a duplicate
-                with self._span(envelope):
-                    await self.consumer.handler(session, envelope)
+                new.append(envelope)
                 outcomes.append(Outcome.PROCESSED)
+            if new and self.consumer.handle_many is not None:
+                with self._batch_span(new):
+                    await self.consumer.handle_many(session, new)
+            else:
+                for envelope in new:
+                    with self._span(envelope):
+                        await self.consumer.handler(session, envelope)
         return outcomes
+
+    async def _claim(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> set[uuid.UUID]:
+        """Record (consumer, event) for each envelope in one statement; the ids that were not
+        recorded before (the others were processed already)."""
+        connection = await session.connection()
+        result = await connection.exec_driver_sql(
+            _CLAIM, (self.consumer.name, [envelope.id for envelope in envelopes])
+        )
+        return {row[0] for row in result}
+
+    def _batch_span(self, envelopes: Sequence[Envelope]) -> AbstractContextManager[Any]:
+        """The span of a batch handler's run, linked to the trace of each event's request."""
+        if not tracing_enabled():
+            return nullcontext()
+        links = []
+        for envelope in envelopes:
+            if envelope.traceparent:
+                parent = propagate.extract({"traceparent": envelope.traceparent})
+                links.append(Link(trace.get_current_span(parent).get_span_context()))
+        return tracer().start_as_current_span(
+            f"{self.consumer.name} batch",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={"events.count": len(envelopes)},
+        )
 
     async def dead_letter(
         self, stream: str, message_id: str, fields: dict[str, str], error: str, attempts: int
@@ -371,6 +381,13 @@ async def run_workers(
     async with asyncio.TaskGroup() as group:
         for worker in workers:
             group.create_task(worker.run(stop), name=f"consumer:{worker.consumer.name}")
+
+
+_CLAIM = """INSERT INTO events.processed_events (consumer, event_id, processed_at)
+SELECT $1::text, unnest($2::uuid[]), now()
+ON CONFLICT DO NOTHING
+RETURNING event_id"""
+"""The processed-event rows of consumer $1 for events $2; the ids not already there."""
 
 
 CONSUMERS_SPEC = "subgraphs.consumers:platform_consumers"

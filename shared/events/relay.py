@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
 from shared.config import Settings
 from shared.db import transaction
-from shared.events.outbox import OutboxEvent
 from shared.events.pacing import Backoff, pause
 from shared.events.settings import EventSettings
 from shared.events.streams import entry_fields, topic_stream
@@ -46,15 +44,13 @@ class Relay:
         """Publish up to `relay_batch_size` unpublished rows, oldest first; the number published.
         Raises on an outage (nothing is marked unless its XADD succeeded)."""
         async with transaction(self.session_factory) as session:
-            rows = (
-                await session.execute(
-                    select(col(OutboxEvent.id), col(OutboxEvent.topic), col(OutboxEvent.payload))
-                    .where(col(OutboxEvent.published_at).is_(None))
-                    .order_by(col(OutboxEvent.created_at))
-                    .limit(self.options.relay_batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            connection = await session.connection()
+            # Taken and marked in one statement; the marks of rows whose XADD fails are undone
+            # before the commit, and a failure of the commit leaves all of them unpublished.
+            rows = sorted(
+                (await connection.exec_driver_sql(_TAKE, (self.options.relay_batch_size,))).all(),
+                key=lambda row: row.created_at,
+            )
             if not rows:
                 return 0
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -67,14 +63,12 @@ class Relay:
                     )
                 results = await pipe.execute(raise_on_error=False)
             sent = [row for row, result in zip(rows, results, strict=True) if _ok(result)]
-            if sent:
-                await session.execute(
-                    update(OutboxEvent)
-                    .where(col(OutboxEvent.id).in_([row.id for row in sent]))
-                    .values(published_at=func.now())
-                )
-        for row in sent:
-            metrics.EVENTS_PUBLISHED.labels(row.topic).inc()
+            if len(sent) < len(rows):
+                published = {row.id for row in sent}
+                failed = [row.id for row in rows if row.id not in published]
+                await connection.exec_driver_sql(_UNTAKE, (failed,))
+        for topic, count in Counter(row.topic for row in sent).items():
+            metrics.EVENTS_PUBLISHED.labels(topic).inc(count)
         if len(sent) < len(rows):
             raise RedisError(f"{len(rows) - len(sent)} of {len(rows)} XADDs failed")
         return len(sent)
@@ -96,6 +90,20 @@ class Relay:
             backoff.reset()
             if published < self.options.relay_batch_size:
                 await pause(stop, self.options.relay_poll_seconds)
+
+
+_TAKE = """UPDATE events.outbox AS o SET published_at = now()
+FROM (
+    SELECT id FROM events.outbox WHERE published_at IS NULL
+    ORDER BY created_at LIMIT $1
+    FOR UPDATE SKIP LOCKED) AS batch
+WHERE o.id = batch.id
+RETURNING o.id, o.topic, o.payload::text AS payload, o.created_at"""
+"""Up to $1 unpublished rows, oldest first, marked published (the envelope as JSON text, as
+it is sent). Rows another relay holds are skipped, so relays side by side never share one."""
+
+_UNTAKE = "UPDATE events.outbox SET published_at = NULL WHERE id = ANY($1::uuid[])"
+"""The marks of rows $1 undone (their XADD failed): published by a later batch."""
 
 
 def _ok(result: object) -> bool:

@@ -20,9 +20,11 @@ def dead_letter_stream(consumer: str) -> str:
     return f"{DEAD_LETTER_PREFIX}{consumer}"
 
 
-def entry_fields(event_id: str, topic: str, envelope: dict[str, Any]) -> dict[str, str]:
-    """What the relay XADDs: the event id (= outbox id) so a re-sent row is recognisable."""
-    return {"id": event_id, "type": topic, "envelope": json.dumps(envelope)}
+def entry_fields(event_id: str, topic: str, envelope: dict[str, Any] | str) -> dict[str, str]:
+    """What the relay XADDs: the event id (= outbox id) so a re-sent row is recognisable, and
+    the envelope as JSON (given as a dict, or already as JSON text)."""
+    text = envelope if isinstance(envelope, str) else json.dumps(envelope)
+    return {"id": event_id, "type": topic, "envelope": text}
 
 
 def parse_entry(fields: dict[str, str]) -> Envelope:

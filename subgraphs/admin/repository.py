@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,15 +26,20 @@ class AuditRepository:
         self.session.add(row)
         await self.session.flush()
 
-    async def add_once(self, values: dict[str, Any]) -> bool:
-        """Insert unless a row for the same `event_id` exists; True when inserted."""
-        result = await self.session.execute(
-            insert(AuditLog)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(col(AuditLog.id))
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the rows (keys: `_ADD_COLUMNS`) in one statement, each unless a row for the
+        same `event_id` exists (a redelivered event, or twice in `rows`)."""
+        connection = await self.session.connection()
+        await connection.exec_driver_sql(
+            _ADD_MANY,
+            tuple(
+                [
+                    orjson.dumps(row[name]).decode() if name == "details" else row[name]
+                    for row in rows
+                ]
+                for name in _ADD_COLUMNS
+            ),
         )
-        return result.scalar_one_or_none() is not None
 
     async def search(
         self, query: AuditQuery, after: tuple[datetime, uuid.UUID] | None
@@ -133,3 +140,27 @@ def _bounds(first: date, last: date) -> dict[str, Any]:
         "start": datetime.combine(first, time.min, tzinfo=UTC),
         "end": datetime.combine(last, time.max, tzinfo=UTC),
     }
+
+
+_ADD_COLUMNS = (
+    "event_id",
+    "user_id",
+    "action",
+    "resource_type",
+    "resource_id",
+    "details",
+    "ip_address",
+    "user_agent",
+    "created_at",
+)
+_ADD_MANY = """INSERT INTO admin.audit_logs (id, event_id, user_id, action, resource_type,
+    resource_id, details, ip_address, user_agent, created_at)
+SELECT gen_random_uuid(), r.event_id, r.user_id, r.action, r.resource_type, r.resource_id,
+    r.details::jsonb, r.ip_address, r.user_agent, r.created_at
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[],
+    $7::text[], $8::text[], $9::timestamptz[])
+    WITH ORDINALITY AS r(event_id, user_id, action, resource_type, resource_id, details,
+        ip_address, user_agent, created_at, n)
+ORDER BY r.n
+ON CONFLICT (event_id) DO NOTHING"""
+"""Audit rows from one array per column of `_ADD_COLUMNS`, in their order."""

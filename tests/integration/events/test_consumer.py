@@ -4,6 +4,7 @@ the handler keeps failing, and a message whose consumer died taken over by anoth
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 from opentelemetry import context, propagate
@@ -155,6 +156,60 @@ async def test_one_failing_event_of_a_read_does_not_hold_the_others_back(
     (entry,) = await redis.xrange(dead_letter_stream("picky"))
     assert entry[1]["id"] == str(bad)
     assert entry[1]["attempts"] == str(hub_options.max_attempts)
+
+
+async def test_a_batch_handler_gets_the_new_events_of_a_read_together(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    """`handle_many` takes the new events of one read in one call (a re-sent one is left out);
+    when it raises, the read is handled again one event at a time by `handler`."""
+    ids = await record_payments(3)
+    await publish(resources, redis, hub_options)
+    first = (await redis.xrange(STREAM, count=1))[0][1]
+    await redis.xadd(STREAM, first)  # sent again, as by a relay that crashed before its commit
+    inner = recording("batched")
+    batches: list[list[str]] = []
+
+    async def handle_many(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        batches.append([str(envelope.id) for envelope in envelopes])
+        for envelope in envelopes:
+            await inner.handler(session, envelope)
+
+    consumer = Consumer("batched", (catalog.PAYMENT_CREATED,), inner.handler, handle_many)
+    member = worker(resources, redis, consumer, hub_options, "a")
+    await member.ensure_groups()
+
+    assert await member.step(asyncio.Event()) == 4
+
+    assert batches == [[str(event_id) for event_id in ids]]
+    assert await effect_counts(resources, "batched") == (3, 3)
+    assert await processed_rows(resources, "batched") == 3
+    assert await pending(redis, "batched") == 0
+
+    more = await record_payments(2)
+    await publish(resources, redis, hub_options)
+
+    async def broken(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        await handle_many(session, envelopes)  # written, then rolled back with the batch
+        raise ValueError("the batch fails")
+
+    fallback = worker(
+        resources,
+        redis,
+        Consumer("batched", (catalog.PAYMENT_CREATED,), inner.handler, broken),
+        hub_options,
+        "a",
+    )
+    assert await fallback.step(asyncio.Event()) == 2
+
+    assert batches[-1] == [str(event_id) for event_id in more]
+    assert await effect_counts(resources, "batched") == (5, 5)
+    assert await processed_rows(resources, "batched") == 5
+    assert await pending(redis, "batched") == 0
 
 
 @pytest.mark.parametrize(

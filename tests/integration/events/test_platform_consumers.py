@@ -90,6 +90,45 @@ async def test_security_events_become_one_audit_row_each(
     assert row.details == {"user_id": None, "reason": "unknown_email"}
 
 
+async def test_the_events_of_one_read_become_one_audit_row_each(
+    resources: Resources, redis: Redis, hub_options: EventSettings
+) -> None:
+    """Several events of a stream reach the audit consumer in one read (one statement for
+    their rows); delivered again, none is added twice."""
+    users = [uuid.uuid4() for _ in range(3)]
+    async with transaction(resources.session_factory) as session:
+        events = [
+            await record_event(
+                session,
+                catalog.LOGIN_FAILED,
+                catalog.LoginFailed(
+                    user_id=user,
+                    reason="wrong_password",
+                    client=catalog.ClientInfo(ip=f"203.0.113.{n}", user_agent=None),
+                ),
+                actor=None,
+            )
+            for n, user in enumerate(users)
+        ]
+
+    await deliver(hub(resources, redis), "audit", hub_options)
+
+    async with resources.session_factory() as session:
+        rows = (await session.execute(select(AuditLog))).scalars().all()
+    by_event = {row.event_id: row for row in rows}
+    assert len(rows) == len(by_event) == 3
+    for n, (event, user) in enumerate(zip(events, users, strict=True)):
+        row = by_event[event.id]
+        assert (row.action, row.resource_type, row.resource_id) == (
+            catalog.LOGIN_FAILED,
+            "user",
+            user,
+        )
+        assert (row.user_id, row.ip_address, row.user_agent) == (None, f"203.0.113.{n}", None)
+        assert row.details == {"user_id": str(user), "reason": "wrong_password"}
+        assert row.created_at == event.created_at
+
+
 async def test_a_config_change_refreshes_the_cached_values_and_the_mirror(
     resources: Resources, redis: Redis, hub_options: EventSettings
 ) -> None:

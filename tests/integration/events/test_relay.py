@@ -131,3 +131,30 @@ async def test_the_relay_loop_waits_out_an_outage_and_stops_on_request(
     stop.set()
     await asyncio.wait_for(task, 2)
     assert await redis.xlen(STREAM) == 5
+
+
+async def test_a_failed_xadd_leaves_only_its_row_unpublished(
+    resources: Resources, redis: Redis, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    """Rows whose XADD succeeded are published; the one refused stays for a later batch."""
+    (created,) = await record_payments(1)
+    async with transaction(resources.session_factory) as session:
+        other = await record_event(
+            session,
+            catalog.LOGIN_FAILED,
+            catalog.LoginFailed(user_id=None, reason="unknown_email", client=catalog.ClientInfo()),
+            actor=None,
+        )
+    await redis.set(STREAM, "not a stream")  # its XADD fails (WRONGTYPE), the other's does not
+    relay = Relay(resources.session_factory, redis, hub_options)
+
+    with pytest.raises(RedisError):
+        await relay.publish_batch()
+
+    assert await unpublished(resources) == 1
+    (entry,) = await redis.xrange(topic_stream(catalog.LOGIN_FAILED))
+    assert entry[1]["id"] == str(other.id)
+    await redis.delete(STREAM)
+    assert await relay.publish_batch() == 1
+    assert [fields["id"] for _, fields in await redis.xrange(STREAM)] == [str(created)]
+    assert await unpublished(resources) == 0
