@@ -39,6 +39,7 @@ from router.edge.ratelimit import RateLimiter, RateLimits
 from router.edge.redis_guard import RedisGuard
 from router.edge.rest import domain_of, forward
 from router.edge.subscriptions import PROTOCOL, SubscriptionProxy
+from router.executor.clients import SubgraphUnavailable
 from router.gateway import Gateway
 from router.planner.planner import OperationError
 from router.supergraph.source import ComposedSupergraph, load_source
@@ -284,9 +285,13 @@ async def rest(request: Request) -> Response:
         return failure(exc)
     try:
         response = await forward(
-            request, domain, state.gateway.clients, state.settings.trusted_proxies
+            request,
+            domain,
+            state.gateway.clients,
+            state.settings.trusted_proxies,
+            state.settings.max_body_bytes,
         )
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, SubgraphUnavailable) as exc:
         log.warning("REST forward to %s failed: %s", domain, exc)
         return failure(ServiceUnavailable(f"The {domain} service is unavailable"))
     response.headers.update(rate_headers)

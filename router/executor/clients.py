@@ -2,15 +2,18 @@
 
 GraphQL fetches to plain ``http://`` subgraphs go through a lean HTTP/1.1 keep-alive pool
 (``http1.py``: asyncio protocol + httptools; a fraction of aiohttp's CPU per call), to
-``https://`` ones through one ``aiohttp`` session per subgraph (half the CPU of httpx). httpx
-serves REST forwarding (streaming), health probes and any subgraph given an explicit httpx
-transport (tests run subgraphs in-process that way). Identical query fetches in flight at the
+``https://`` ones through one ``aiohttp`` session per subgraph (half the CPU of httpx). REST
+forwarding to plain ``http://`` subgraphs uses the same kind of pool (``Http1Forwarder``); httpx
+serves the REST forwards it cannot take (HEAD, streamed or multipart bodies, ``https://``),
+health probes and any subgraph given an explicit httpx transport (tests run subgraphs
+in-process that way). Identical query fetches in flight at the
 same time (same subgraph, body and forwarded headers) are sent once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +21,7 @@ import aiohttp
 import httpx
 import orjson
 
-from router.executor.http1 import ConnectionLost, Http1Client
+from router.executor.http1 import ConnectionLost, Http1Client, Http1Forwarder
 
 ROUTER_SECRET_HEADER = "X-Router-Secret"
 # Idle connections are dropped before the subgraphs' own keep-alive (5 s,
@@ -58,6 +61,8 @@ class SubgraphClients:
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._sessions: dict[str, aiohttp.ClientSession] = {}
         self._http1: dict[str, Http1Client | None] = {}
+        self._forwarders: dict[str, Http1Forwarder | None] = {}
+        self._base_urls: dict[str, str] = {}
         self._timeout_seconds = timeout
         self._in_flight: dict[tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[Any]]
         self._in_flight = {}
@@ -83,8 +88,28 @@ class SubgraphClients:
 
     def base_url(self, graph: str) -> str:
         """Scheme, host and port of the subgraph (its routing URL without the path)."""
-        url = httpx.URL(self.urls[graph])
-        return str(url.copy_with(path="/", query=None)).rstrip("/")
+        base = self._base_urls.get(graph)
+        if base is None:
+            url = httpx.URL(self.urls[graph])
+            base = self._base_urls[graph] = str(url.copy_with(path="/", query=None)).rstrip("/")
+        return base
+
+    def forwarder(self, graph: str) -> Http1Forwarder | None:
+        """The lean REST forwarder of a plain ``http://`` subgraph (None: forward with httpx,
+        as for a subgraph given an httpx transport)."""
+        if graph not in self._forwarders:
+            headers = {ROUTER_SECRET_HEADER: self.secret} if self.secret else {}
+            forwarder = None
+            if graph not in self.transports:
+                with contextlib.suppress(ValueError):  # not plain http://
+                    forwarder = Http1Forwarder(
+                        self.urls[graph],
+                        headers,
+                        self._timeout_seconds,
+                        max_idle=IDLE_CONNECTION_SECONDS,
+                    )
+            self._forwarders[graph] = forwarder
+        return self._forwarders[graph]
 
     def _session(self, graph: str) -> aiohttp.ClientSession:
         session = self._sessions.get(graph)
@@ -187,6 +212,10 @@ class SubgraphClients:
             if lean is not None:
                 lean.close()
         self._http1.clear()
+        for forwarder in self._forwarders.values():
+            if forwarder is not None:
+                forwarder.close()
+        self._forwarders.clear()
 
 
 def _payload(graph: str, status: int, raw: bytes) -> dict[str, Any]:

@@ -6,12 +6,18 @@ keep-alive holds. Per subgraph call it costs a fraction of aiohttp's CPU (no req
 objects, no middleware, no header multidicts). Plain ``http://`` only; ``https://`` subgraphs
 go through aiohttp. A request on a pooled connection that the server closed while idle
 (nothing received) is sent once more on a new connection.
+
+REST forwarding uses the same pool with :class:`_ForwardConnection`: the status and the raw
+response headers as soon as they are in, the body buffered while small and then streamed
+with back-pressure (:class:`Reply`). Only idempotent requests are sent once more.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httptools
@@ -101,13 +107,13 @@ class OriginPool:
         _, protocol = await loop.create_connection(lambda: _Connection(self), self.host, self.port)
         return protocol
 
-    def release(self, connection: _Connection) -> None:
+    def release(self, connection: Any) -> None:
         if len(self.idle) < self.limit:
             self.idle.append(connection)
         else:
             connection.close()
 
-    def forget(self, connection: _Connection) -> None:
+    def forget(self, connection: Any) -> None:
         if connection in self.idle:
             self.idle.remove(connection)
 
@@ -169,3 +175,275 @@ def _header_bytes(headers: Mapping[str, str]) -> bytes:
             continue
         lines.append(line + "\r\n")
     return "".join(lines).encode("latin-1", "replace")
+
+
+# REST forwarding ------------------------------------------------------------------------------
+
+# Methods RFC 9110 calls idempotent: sent once more when a pooled connection turns out closed.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Reading from the subgraph pauses while this much of a response waits for the client.
+BUFFER_HIGH_WATER = 256 * 1024
+
+
+class Reply:
+    """One upstream response: the status and raw headers (names lower-cased) once its head is
+    in, then its body, buffered until read (reading pauses above ``BUFFER_HIGH_WATER``)."""
+
+    __slots__ = (
+        "_wake",
+        "buffered",
+        "chunks",
+        "complete",
+        "connection",
+        "error",
+        "head",
+        "headers",
+        "status",
+    )
+
+    def __init__(self, connection: _ForwardConnection) -> None:
+        self.connection = connection
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.buffered = 0
+        self.complete = False
+        self.error: BaseException | None = None
+        self.head: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._wake: asyncio.Future[None] | None = None
+
+    def notify(self) -> None:
+        wake, self._wake = self._wake, None
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+
+    def content_length(self) -> int | None:
+        for name, value in self.headers:
+            if name == b"content-length":
+                return int(value) if value.isdigit() else None
+        return None
+
+    async def _more(self) -> None:
+        self._wake = asyncio.get_running_loop().create_future()
+        async with asyncio.timeout(self.connection.pool.read_timeout):
+            await self._wake
+
+    async def read(self) -> bytes:
+        """The whole body (raises :class:`ConnectionLost`, ``TimeoutError`` when nothing
+        arrives for the pool's ``read_timeout``)."""
+        while not self.complete:
+            if self.error is not None:
+                raise self.error
+            self.connection.resume()
+            await self._more()
+        body = b"".join(self.chunks)
+        self.chunks = []
+        return body
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body as it arrives; an unfinished response closes its connection when the
+        reader stops early."""
+        try:
+            while True:
+                if self.chunks:
+                    chunks, self.chunks, self.buffered = self.chunks, [], 0
+                    self.connection.resume()
+                    yield b"".join(chunks)
+                elif self.error is not None:
+                    raise self.error
+                elif self.complete:
+                    return
+                else:
+                    await self._more()
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        if not self.complete:
+            self.connection.abandon(self)
+
+
+class _ForwardConnection(asyncio.Protocol):
+    """One keep-alive connection that answers with a :class:`Reply` (status, headers, body)."""
+
+    def __init__(self, pool: ForwardPool) -> None:
+        self.pool = pool
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.reply: Reply | None = None
+        self.received = False
+        self.closed = False
+        self.paused = False
+        self.interim = False
+        self.idle_since = 0.0
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.received = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.pool.forget(self)
+        self._fail(ConnectionLost(self.received))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self.reply is not None:
+            self.reply.headers.append((name.lower(), value))
+
+    def on_headers_complete(self) -> None:
+        reply = self.reply
+        if reply is None:
+            return
+        status = self.parser.get_status_code()
+        if status < 200:  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+            reply.headers = []
+            self.interim = True
+            return
+        reply.status = status
+        if not reply.head.done():
+            reply.head.set_result(None)
+
+    def on_body(self, body: bytes) -> None:
+        reply = self.reply
+        if reply is None:
+            return
+        reply.chunks.append(body)
+        reply.buffered += len(body)
+        if reply.buffered > BUFFER_HIGH_WATER and not self.paused and self.transport is not None:
+            self.transport.pause_reading()
+            self.paused = True
+        reply.notify()
+
+    def on_message_complete(self) -> None:
+        if self.interim:
+            self.interim = False
+            return
+        reply, self.reply = self.reply, None
+        self.received = False
+        self.resume()
+        if self.parser.should_keep_alive() and not self.closed:
+            self.idle_since = time.monotonic()
+            self.pool.release(self)
+        else:
+            self.close()
+        if reply is not None:
+            reply.complete = True
+            reply.notify()
+
+    def _fail(self, exc: Exception) -> None:
+        reply, self.reply = self.reply, None
+        if reply is not None:
+            if not reply.head.done():
+                reply.head.set_exception(exc)
+            else:
+                reply.error = exc
+                reply.notify()
+        self.close()
+
+    def resume(self) -> None:
+        if self.paused:
+            self.paused = False
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.resume_reading()
+
+    def abandon(self, reply: Reply) -> None:
+        """The caller gave up on ``reply``: the connection cannot serve another request."""
+        if self.reply is reply:
+            self.reply = None
+        self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    async def exchange(self, request: bytes) -> Reply:
+        assert self.transport is not None
+        reply = Reply(self)
+        self.reply = reply
+        self.transport.write(request)
+        try:
+            await reply.head
+        except BaseException:
+            self.abandon(reply)
+            raise
+        return reply
+
+
+class ForwardPool(OriginPool):
+    """Keep-alive :class:`_ForwardConnection` s to one origin; an idle one older than
+    ``max_idle`` seconds is closed rather than used (the server may be closing it)."""
+
+    def __init__(
+        self, host: str, port: int, limit: int, max_idle: float, read_timeout: float
+    ) -> None:
+        super().__init__(host, port, limit)
+        self.max_idle = max_idle
+        self.read_timeout = read_timeout
+
+    async def _connect_forward(self) -> _ForwardConnection:
+        loop = asyncio.get_running_loop()
+        factory: Callable[[], _ForwardConnection] = lambda: _ForwardConnection(self)  # noqa: E731
+        _, protocol = await loop.create_connection(factory, self.host, self.port)
+        return protocol
+
+    async def exchange(self, request: bytes, retry: bool) -> Reply:
+        """Send ``request``; a pooled connection the server closed unseen is replaced once when
+        ``retry`` (idempotent requests only)."""
+        now = time.monotonic()
+        while self.idle:
+            connection: _ForwardConnection = self.idle.pop()  # type: ignore[assignment]
+            if connection.closed:
+                continue
+            if now - connection.idle_since > self.max_idle:
+                connection.close()
+                continue
+            try:
+                return await connection.exchange(request)
+            except ConnectionLost as exc:
+                if exc.received or not retry:
+                    raise
+                break
+        return await (await self._connect_forward()).exchange(request)
+
+
+class Http1Forwarder:
+    """Forwards raw HTTP/1.1 requests to one plain ``http://`` origin over a :class:`ForwardPool`,
+    adding ``Host`` and fixed headers (the router secret) to each."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        timeout: float,
+        limit: int = 200,
+        max_idle: float = 2.0,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"not a plain http:// URL: {url}")
+        port = parts.port or 80
+        self.pool = ForwardPool(parts.hostname, port, limit, max_idle, timeout)
+        host = parts.hostname if port == 80 else f"{parts.hostname}:{port}"
+        self.fixed = _header_bytes({"host": host, **headers})
+        self.timeout = timeout
+
+    async def send(self, request_line: bytes, headers: bytes, body: bytes, retry: bool) -> Reply:
+        """The reply once its head is in (raises ``OSError``, ``TimeoutError``,
+        :class:`ConnectionLost`, ``httptools.HttpParserError``)."""
+        request = b"".join(
+            (request_line, self.fixed, headers, b"content-length: %d\r\n\r\n" % len(body), body)
+        )
+        async with asyncio.timeout(self.timeout):
+            return await self.pool.exchange(request, retry)
+
+    def close(self) -> None:
+        self.pool.close()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from router.executor.http1 import ConnectionLost, Http1Client
+from router.executor.http1 import ConnectionLost, Http1Client, Http1Forwarder
 
 
 class Server:
@@ -92,3 +92,50 @@ async def test_a_connection_lost_mid_response_and_a_refused_one() -> None:
         await Http1Client("http://127.0.0.1:1/graphql", {}).post(b"{}", {})
     with pytest.raises(ValueError):
         Http1Client("https://example.com/graphql", {})
+
+
+async def test_forward_retries_only_idempotent_requests_on_a_stale_connection() -> None:
+    """A pooled connection that the server closes as the next request arrives (nothing
+    answered): a GET goes once more on a new connection, a POST fails (it may not be sent
+    twice)."""
+    connections = 0
+
+    async def answer_once_then_drop(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(ok(b"{}"))  # keep-alive, but the next request is dropped unanswered
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    listening = await asyncio.start_server(answer_once_then_drop, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    forwarder = Http1Forwarder(f"http://127.0.0.1:{port}", {}, timeout=5, max_idle=60)
+    get, post = b"GET / HTTP/1.1\r\n", b"POST / HTTP/1.1\r\n"
+    reply = await forwarder.send(get, b"", b"", retry=True)
+    assert (reply.status, await reply.read()) == (200, b"{}")
+    reply = await forwarder.send(get, b"", b"", retry=True)
+    assert (reply.status, await reply.read()) == (200, b"{}")
+    assert connections == 2
+    with pytest.raises(ConnectionLost):
+        await forwarder.send(post, b"", b"{}", retry=False)
+    assert connections == 2
+    forwarder.close()
+    listening.close()
+
+
+async def test_forward_replaces_a_connection_idle_too_long() -> None:
+    handler = Server([ok(b"{}"), ok(b"{}")])
+    listening = await asyncio.start_server(handler.handle, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    forwarder = Http1Forwarder(f"http://127.0.0.1:{port}", {}, timeout=5, max_idle=0.05)
+    post = b"POST / HTTP/1.1\r\n"
+    assert (await forwarder.send(post, b"", b"{}", retry=False)).status == 200
+    await asyncio.sleep(0.1)
+    assert (await forwarder.send(post, b"", b"{}", retry=False)).status == 200
+    assert handler.connections == 2
+    forwarder.close()
+    listening.close()
