@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from router.edge.auth import authenticate
+from router.edge.auth import TokenVerifier
 from router.edge.forwarding import request_client_ip, subgraph_headers
 from router.edge.graphiql import ASSET_PATH, GRAPHIQL_HTML, graphiql_asset, wants_html
 from router.edge.headers import GRAPHIQL_CSP, EdgeHeadersMiddleware
@@ -51,6 +51,7 @@ from shared.errors import (
     PayloadTooLarge,
     RateLimited,
     ServiceUnavailable,
+    Unauthorized,
 )
 from shared.http.body import read_body
 from shared.http.middleware import DrainState
@@ -76,6 +77,7 @@ class RouterState:
     openapi: OpenAPIAggregator
     redis: Redis | None
     redis_guard: RedisGuard
+    tokens: TokenVerifier
     inflight: InflightRequests | None = None
 
 
@@ -127,6 +129,7 @@ def _build_state(
         openapi=OpenAPIAggregator(gateway.clients, names),
         redis=redis,
         redis_guard=guard,
+        tokens=TokenVerifier(settings),
         inflight=InflightRequests() if deduplicate_inbound else None,
     )
 
@@ -137,14 +140,15 @@ def _state(request: Request) -> RouterState:
 
 
 async def _admit(request: Request, state: RouterState) -> dict[str, str]:
-    """Authenticate and rate-limit; returns RateLimit-* headers; raises :class:`AppError`."""
-    claims = await authenticate(request, state.settings, state.redis, state.redis_guard)
+    """Authenticate (token, then deny-list and rate limit in one Redis call); returns the
+    RateLimit-* headers; raises :class:`AppError`."""
+    claims = state.tokens.claims(request.headers.get("authorization"))
     ip = request_client_ip(request, state.settings.trusted_proxies)
-    decision = await state.limiter.check(
-        request.url.path, ip, str(claims.user_id) if claims else None
-    )
+    decision = await state.limiter.check(request.scope["path"], ip, claims)
     if decision is None:
         return {}
+    if decision.revoked:
+        raise Unauthorized("The access token has been revoked", code="TOKEN_REVOKED")
     if not decision.allowed:
         state.metrics.rate_limited.inc()
         error = RateLimited(decision.reset_seconds)

@@ -1,8 +1,11 @@
 """Sliding-window rate limits in Redis: per IP when anonymous, per user when authenticated.
 
 Each request adds a timestamped member to a sorted set; members older than the window are
-dropped and the rest counted, atomically in one Lua script. Stricter limits apply to the
-credential endpoints. If Redis fails the request is allowed (fail-open), logged and counted.
+dropped and the rest counted, atomically in one Lua script. For a signed-in caller the same
+script first asks the deny-list (``shared.security.denylist``) whether the token is revoked:
+a revoked token is refused without counting, and the edge needs one Redis round trip, not two.
+Stricter limits apply to the credential endpoints. If Redis fails the request is allowed
+(fail-open), logged and counted.
 
 The limits come from settings (`RATE_LIMIT_*`); once an admin stores
 `rate_limit.requests_per_minute`, that value (read from its Redis mirror, see
@@ -25,6 +28,8 @@ from redis.exceptions import RedisError
 from router.edge.redis_guard import RedisGuard
 from shared.config import Settings
 from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
+from shared.security.denylist import issued_ms, revocation_keys
+from shared.security.tokens import AccessClaims
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,16 @@ SENSITIVE_PATHS = (
 _SCRIPT = """
 local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
   tonumber(ARGV[3]), ARGV[4]
+if #KEYS == 3 then
+  local denied = redis.call('GET', KEYS[2])
+  if denied and denied ~= '' then
+    return {-1, 0, '0'}
+  end
+  local not_before = redis.call('GET', KEYS[3])
+  if not_before and tonumber(ARGV[5]) < tonumber(not_before) then
+    return {-1, 0, '0'}
+  end
+end
 redis.call('ZREMRANGEBYSCORE', key, 0, now - window)
 local count = redis.call('ZCARD', key)
 local added = 0
@@ -94,6 +109,7 @@ class Decision:
     limit: int
     remaining: int
     reset_seconds: int
+    revoked: bool = False  # the caller's access token is on the deny-list
 
     def headers(self) -> dict[str, str]:
         out = {
@@ -152,8 +168,11 @@ class RateLimiter:
         self._script = redis.register_script(_SCRIPT) if redis is not None else None
         self._admin = AdminLimit(redis, limits.admin_refresh_seconds) if redis else None
 
-    async def check(self, path: str, client_ip: str, user_id: str | None) -> Decision | None:
-        """The decision, or None when no limit applies (no Redis, or Redis failed)."""
+    async def check(
+        self, path: str, client_ip: str, claims: AccessClaims | None
+    ) -> Decision | None:
+        """The decision, or None when no limit applies (no Redis, or Redis failed): then the
+        token's revocation could not be checked either, as with Redis down at the edge."""
         if self._script is None:
             return None
         if not self.guard.is_available():
@@ -168,19 +187,24 @@ class RateLimiter:
         window_ms = limits.window_seconds * 1000
         if path.rstrip("/") in SENSITIVE_PATHS:
             limit, key = limits.sensitive, f"ratelimit:sensitive:{path}:{client_ip}"
-        elif user_id is not None:
-            limit, key = limits.authenticated, f"ratelimit:user:{user_id}"
+        elif claims is not None:
+            limit, key = limits.authenticated, f"ratelimit:user:{claims.user_id}"
         else:
             limit, key = limits.anonymous, f"ratelimit:ip:{client_ip}"
         now = int(time.time() * 1000)
+        keys = [key]
+        args: list[int | str] = [now, window_ms, limit, f"{now}-{uuid.uuid4().hex[:8]}"]
+        if claims is not None:
+            keys.extend(revocation_keys(claims))
+            args.append(issued_ms(claims))
         try:
-            added, count, oldest = await self._script(
-                keys=[key], args=[now, window_ms, limit, f"{now}-{uuid.uuid4().hex[:8]}"]
-            )
+            added, count, oldest = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             self.guard.failed(exc)
             self.failures.inc()
             return None
+        if int(added) < 0:
+            return Decision(allowed=False, limit=limit, remaining=0, reset_seconds=0, revoked=True)
         reset = max(1, (int(float(oldest)) + window_ms - now + 999) // 1000)
         return Decision(
             allowed=bool(int(added)),

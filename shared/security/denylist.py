@@ -32,12 +32,17 @@ def revocation_keys(claims: AccessClaims) -> tuple[str, str]:
     return _TOKEN_KEY.format(claims.jti), _USER_KEY.format(claims.user_id)
 
 
+def issued_ms(claims: AccessClaims) -> int:
+    """When the token was issued, in the not-before key's unit (milliseconds), for a caller
+    that compares it inside a Redis script."""
+    return round(claims.issued_at.timestamp() * 1000)
+
+
 def is_revoked_by(claims: AccessClaims, denied: object, not_before: object) -> bool:
     """Whether `claims` are revoked, given the values of `revocation_keys(claims)`."""
     if denied:
         return True
-    issued_ms = round(claims.issued_at.timestamp() * 1000)
-    return not_before is not None and issued_ms < int(str(not_before))
+    return not_before is not None and issued_ms(claims) < int(str(not_before))
 
 
 async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,12 +18,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from router.app import create_router_app
+from router.edge.auth import TokenVerifier
 from router.edge.ratelimit import RateLimits
 from router.supergraph.loader import load_supergraph
 from router.supergraph.source import ComposedSupergraph, SubgraphConfig
 from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
+from shared.errors import Unauthorized
 from shared.rbac import Role
-from shared.security.denylist import revoke_token
+from shared.security.denylist import revoke_all_for_user, revoke_token
 from shared.security.tokens import issue_access_token
 from tests.router.subgraphs.apps import RecordingApp, transports
 from tests.router.test_app import make_settings
@@ -162,3 +167,64 @@ async def test_the_admin_setting_replaces_the_limits_from_settings(
         assert await _anonymous_limit(client) == "3"
         await redis.delete(MIRROR_KEY)
         assert await _anonymous_limit(client) == "3"
+
+
+async def test_a_user_wide_revocation_refuses_older_tokens_only(
+    supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
+) -> None:
+    """The deny-list's per-user not-before (role change, deactivation, reset) is asked in the
+    same script as the rate limit: tokens issued before it are refused, later ones pass, and
+    the refused ones do not use up the user's limit."""
+    user_id = uuid.uuid4()
+    old, _ = issue_access_token(make_settings(), user_id=user_id, email="u@x.io", role=Role.VENDOR)
+    await asyncio.sleep(0.01)  # the not-before is in milliseconds: a later one
+    await revoke_all_for_user(redis, user_id, ttl_seconds=60)
+    await asyncio.sleep(0.01)
+    new, _ = issue_access_token(make_settings(), user_id=user_id, email="u@x.io", role=Role.VENDOR)
+    async with _client(supergraph_sdl, apps, redis) as client:
+        for _ in range(6):  # more than the limit (5)
+            refused = await client.post(
+                "/graphql", json=QUERY, headers={"authorization": f"Bearer {old}"}
+            )
+            assert refused.status_code == 401
+            assert refused.json()["errors"][0]["extensions"]["code"] == "TOKEN_REVOKED"
+        rest = await client.get("/api/users/echo", headers={"authorization": f"Bearer {old}"})
+        assert rest.status_code == 401 and rest.json()["error"]["code"] == "TOKEN_REVOKED"
+        accepted = await client.post(
+            "/graphql", json=QUERY, headers={"authorization": f"Bearer {new}"}
+        )
+    assert accepted.status_code == 200
+    assert accepted.headers["ratelimit-remaining"] == "4"
+
+
+async def test_a_token_revoked_after_its_first_use_is_refused_at_once(
+    supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
+) -> None:
+    """Verified tokens are remembered, the deny-list is asked every time."""
+    token, claims = issue_access_token(
+        make_settings(), user_id=uuid.uuid4(), email="u@example.com", role=Role.CUSTOMER
+    )
+    headers = {"authorization": f"Bearer {token}"}
+    async with _client(supergraph_sdl, apps, redis) as client:
+        assert (await client.post("/graphql", json=QUERY, headers=headers)).status_code == 200
+        await revoke_token(redis, claims)
+        refused = await client.post("/graphql", json=QUERY, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["extensions"]["code"] == "TOKEN_REVOKED"
+
+
+async def test_a_remembered_token_expires_on_time() -> None:
+    settings = make_settings(jwt_expires_in=timedelta(seconds=2))
+    verifier = TokenVerifier(settings)
+    token, claims = issue_access_token(
+        settings, user_id=uuid.uuid4(), email="u@example.com", role=Role.CUSTOMER
+    )
+    first = verifier.claims(f"Bearer {token}")
+    assert first is not None and first.jti == claims.jti
+    assert verifier.claims(f"Bearer {token}") is first  # remembered
+    await asyncio.sleep(claims.expires_at.timestamp() - time.time() + 0.05)
+    with pytest.raises(Unauthorized) as refused:
+        verifier.claims(f"Bearer {token}")
+    assert refused.value.code == "TOKEN_EXPIRED"
+    with pytest.raises(Unauthorized):
+        verifier.claims("Bearer not-a-token")
