@@ -266,7 +266,7 @@ async def graphql_ws(websocket: WebSocket) -> None:
 
 async def rest(request: Request) -> Response:
     state = _state(request)
-    path = request.url.path
+    path = request.scope["path"]
     if path in ("/api/openapi.json", "/api/v1/openapi.json"):
         return _json(await state.openapi.document())
     if path == "/api/docs":
@@ -350,9 +350,8 @@ def _timed(kind: str, handler: Callable[[Request], Awaitable[Response]]) -> Any:
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         response = await handler(request)
-        observed = _state(request).metrics
-        observed.latency.labels(kind).observe(time.perf_counter() - started)
-        observed.requests.labels(kind, str(response.status_code)).inc()
+        elapsed = time.perf_counter() - started
+        _state(request).metrics.observe(kind, response.status_code, elapsed)
         return response
 
     return endpoint

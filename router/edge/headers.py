@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER_RAW = REQUEST_ID_HEADER.encode()
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # GraphiQL (router/edge/graphiql.py) is served by the router itself: scripts only from the
 # router, no inline script. GraphiQL inserts <style> elements at run time (its dialogs' scroll
@@ -35,6 +35,15 @@ class EdgeHeadersMiddleware:
     def __init__(self, app: ASGIApp, production: bool) -> None:
         self.app = app
         self.production = production
+        defaults = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", API_CSP.encode()),
+        ]
+        if production:
+            defaults.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+        self.defaults = defaults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,18 +55,18 @@ class EdgeHeadersMiddleware:
         request_id = incoming if incoming and _valid_request_id(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        request_id_header = (REQUEST_ID_HEADER_RAW, request_id.encode("latin-1"))
+        defaults = self.defaults
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("x-frame-options", "DENY")
-                headers.setdefault("referrer-policy", "no-referrer")
-                headers.setdefault("content-security-policy", API_CSP)
-                if self.production:
-                    headers.setdefault(
-                        "strict-transport-security", "max-age=63072000; includeSubDomains"
-                    )
+                # The request id replaces any the answer has; each default header is added
+                # unless the answer set its own (e.g. GraphiQL's CSP).
+                headers = [h for h in message.get("headers", ()) if h[0] != REQUEST_ID_HEADER_RAW]
+                names = {name for name, _ in headers}
+                headers.append(request_id_header)
+                headers.extend(h for h in defaults if h[0] not in names)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
