@@ -399,6 +399,7 @@ def create_router_app(
         finally:
             state: RouterState = app.state.router
             await state.gateway.aclose()
+            state.limiter.close()
             if state.redis is not None and redis is None:
                 await state.redis.aclose()
 

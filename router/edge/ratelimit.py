@@ -23,9 +23,11 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from router.edge.redis_guard import RedisGuard
+from router.edge.redis_script import LeanScript
 from shared.config import Settings
 from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
 from shared.security.denylist import issued_ms, revocation_keys
@@ -165,7 +167,9 @@ class RateLimiter:
         self.limits = limits
         self.failures = failures
         self.guard = guard
-        self._script = redis.register_script(_SCRIPT) if redis is not None else None
+        self._script: LeanScript | AsyncScript | None = None
+        if redis is not None:
+            self._script = LeanScript.for_redis(redis, _SCRIPT) or redis.register_script(_SCRIPT)
         self._admin = AdminLimit(redis, limits.admin_refresh_seconds) if redis else None
 
     async def check(
@@ -212,6 +216,10 @@ class RateLimiter:
             remaining=max(0, limit - int(count)),
             reset_seconds=reset,
         )
+
+    def close(self) -> None:
+        if isinstance(self._script, LeanScript):
+            self._script.close()
 
     async def _current_limits(self) -> RateLimits:
         per_minute = await self._admin.per_minute() if self._admin is not None else None
