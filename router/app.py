@@ -425,15 +425,16 @@ def create_router_app(
             deduplicate_inbound,
         )
 
+    # The hot routes first: Starlette tries each route in turn.
     routes = [
         Route("/graphql", _timed("graphql", graphql_post), methods=["POST"]),
+        Route("/api/docs/{name}", swagger_asset, methods=["GET"]),
+        Route("/api/{rest:path}", _timed("rest", rest), methods=ALL_METHODS),
         Route("/graphql", _timed("graphql", graphql_get), methods=["GET"]),
         WebSocketRoute("/graphql", graphql_ws),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
-        Route("/api/docs/{name}", swagger_asset, methods=["GET"]),
-        Route("/api/{rest:path}", _timed("rest", rest), methods=ALL_METHODS),
     ]
     if not settings.is_production:  # GraphiQL's own assets, like its page, only off production
         routes.append(Route(ASSET_PATH, graphiql_asset, methods=["GET"]))

@@ -15,10 +15,11 @@ window, and caps the credential routes' limit.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import secrets
 import time
-import uuid
 from dataclasses import dataclass
 
 from prometheus_client import Counter
@@ -171,6 +172,9 @@ class RateLimiter:
         if redis is not None:
             self._script = LeanScript.for_redis(redis, _SCRIPT) or redis.register_script(_SCRIPT)
         self._admin = AdminLimit(redis, limits.admin_refresh_seconds) if redis else None
+        # Window members unique across processes (random prefix) and within one (a counter).
+        self._member_prefix = secrets.token_hex(4) + "-"
+        self._member_numbers = itertools.count()
 
     async def check(
         self, path: str, client_ip: str, claims: AccessClaims | None
@@ -197,7 +201,8 @@ class RateLimiter:
             limit, key = limits.anonymous, f"ratelimit:ip:{client_ip}"
         now = int(time.time() * 1000)
         keys = [key]
-        args: list[int | str] = [now, window_ms, limit, f"{now}-{uuid.uuid4().hex[:8]}"]
+        member = f"{now}-{self._member_prefix}{next(self._member_numbers)}"
+        args: list[int | str] = [now, window_ms, limit, member]
         if claims is not None:
             keys.extend(revocation_keys(claims))
             args.append(issued_ms(claims))

@@ -71,11 +71,14 @@ def _reply(buffer: bytes, start: int) -> tuple[Any, int] | None:
 class _Pipe(asyncio.Protocol):
     """One connection; each command written gets the next reply."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float) -> None:
         self.transport: asyncio.Transport | None = None
         self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.sent_at: deque[float] = deque()
         self.buffer = b""
         self.closed = False
+        self.timeout = timeout
+        self._watch: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -90,6 +93,7 @@ class _Pipe(asyncio.Protocol):
                     break
                 value, position = parsed
                 waiter = self.waiting.popleft()
+                self.sent_at.popleft()
                 if not waiter.done():
                     waiter.set_result(value)
         except (exceptions.RedisError, ValueError, IndexError) as exc:
@@ -102,19 +106,44 @@ class _Pipe(asyncio.Protocol):
 
     def fail(self, exc: Exception) -> None:
         self.closed = True
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
+        self.sent_at.clear()
         while self.waiting:
             waiter = self.waiting.popleft()
             if not waiter.done():
                 waiter.set_exception(exc)
 
     def send(self, command: bytes) -> asyncio.Future[Any]:
-        assert self.transport is not None
-        waiter = asyncio.get_running_loop().create_future()
+        """The future of ``command``'s reply; it fails with ``redis.exceptions.TimeoutError``
+        when the oldest command waits longer than ``timeout`` (one timer per connection, not
+        one per command: replies come in order, so the oldest decides)."""
+        if self.transport is None or self.closed:
+            raise exceptions.ConnectionError("Redis connection closed")
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        now = loop.time()
         self.waiting.append(waiter)
+        self.sent_at.append(now)
+        if self._watch is None:
+            self._watch = loop.call_at(now + self.timeout, self._check)
         self.transport.write(command)
         return waiter
+
+    def _check(self) -> None:
+        self._watch = None
+        if not self.sent_at:
+            return
+        loop = asyncio.get_running_loop()
+        due = self.sent_at[0] + self.timeout
+        if loop.time() >= due:
+            # A late reply would be taken for the next command's: the connection is done.
+            self.fail(exceptions.TimeoutError("Redis did not answer in time"))
+        else:
+            self._watch = loop.call_at(due, self._check)
 
 
 class LeanScript:
@@ -173,17 +202,20 @@ class LeanScript:
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(self.connect_timeout):
             if self.path is not None:
-                _, pipe = await loop.create_unix_connection(_Pipe, self.path)
+                _, pipe = await loop.create_unix_connection(self._new_pipe, self.path)
             else:
-                _, pipe = await loop.create_connection(_Pipe, self.host or "localhost", self.port)
+                host = self.host or "localhost"
+                _, pipe = await loop.create_connection(self._new_pipe, host, self.port)
         replies = [pipe.send(command) for command in self.handshake]
-        async with asyncio.timeout(self.timeout):
-            for reply in replies:
-                result = await reply
-                if isinstance(result, exceptions.ResponseError):
-                    pipe.fail(exceptions.ConnectionError(str(result)))
-                    raise exceptions.AuthenticationError(str(result))
+        for reply in replies:
+            result = await reply
+            if isinstance(result, exceptions.ResponseError):
+                pipe.fail(exceptions.ConnectionError(str(result)))
+                raise exceptions.AuthenticationError(str(result))
         return pipe
+
+    def _new_pipe(self) -> _Pipe:
+        return _Pipe(self.timeout)
 
     async def _ready_pipe(self) -> _Pipe:
         pipe = self._pipe
@@ -199,21 +231,10 @@ class LeanScript:
         return await asyncio.shield(self._connecting)
 
     async def __call__(self, keys: Sequence[str | bytes], args: Sequence[str | bytes | int]) -> Any:
-        try:
-            pipe = await self._ready_pipe()
-            command = _command(b"EVALSHA", self.sha, len(keys), *keys, *args)
-            async with asyncio.timeout(self.timeout):
-                result = await pipe.send(command)
-                if isinstance(result, exceptions.ResponseError) and str(result).startswith(
-                    "NOSCRIPT"
-                ):
-                    command = _command(b"EVAL", self.script, len(keys), *keys, *args)
-                    result = await pipe.send(command)
-        except TimeoutError as exc:
-            # The reply may still come: this connection's replies are no longer in step.
-            if self._pipe is not None:
-                self._pipe.fail(exceptions.TimeoutError("Redis did not answer in time"))
-            raise exceptions.TimeoutError("Redis did not answer in time") from exc
+        pipe = await self._ready_pipe()
+        result = await pipe.send(_command(b"EVALSHA", self.sha, len(keys), *keys, *args))
+        if isinstance(result, exceptions.ResponseError) and str(result).startswith("NOSCRIPT"):
+            result = await pipe.send(_command(b"EVAL", self.script, len(keys), *keys, *args))
         if isinstance(result, exceptions.ResponseError):
             raise result
         return result

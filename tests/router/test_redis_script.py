@@ -95,3 +95,29 @@ async def test_a_server_that_is_not_there() -> None:
         await script(keys=["n"], args=[1, "a"])
     tls = Redis.from_url("rediss://127.0.0.1:6390/0")
     assert LeanScript.for_redis(tls, ECHO) is None  # TLS stays with redis-py
+
+
+async def test_a_server_that_does_not_answer_times_out_and_the_next_call_reconnects() -> None:
+    connections = 0
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.read(65536)  # reads the command, never answers
+        await asyncio.sleep(5)
+        writer.close()
+
+    listening = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    script = LeanScript(ECHO, host="127.0.0.1", port=port, timeout=0.2)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    calls = [script(keys=["n"], args=[1, "a"]) for _ in range(3)]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(isinstance(o, exceptions.TimeoutError) for o in outcomes), outcomes
+    assert 0.15 < loop.time() - started < 2
+    with pytest.raises(exceptions.TimeoutError):
+        await script(keys=["n"], args=[1, "a"])
+    assert connections == 2  # the timed-out connection was not used again
+    script.close()
+    listening.close()
