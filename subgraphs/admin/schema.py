@@ -29,6 +29,7 @@ from subgraphs.admin.service import AdminService, Analytics, ConfigEntry
 from subgraphs.auth.commands import UserSort
 from subgraphs.auth.models import User
 from subgraphs.auth.schema import RoleEnum
+from subgraphs.auth.service import UserRow
 
 ADMIN = roles(Role.ADMIN)
 NodeT = TypeVar("NodeT")
@@ -60,7 +61,7 @@ class AdminUserType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, user: User) -> AdminUserType:
+    def from_row(cls, user: User | UserRow) -> AdminUserType:
         return cls(
             id=user.id,
             email=user.email,

@@ -32,7 +32,7 @@ from subgraphs.admin.errors import (
 from subgraphs.admin.models import AuditLog, SystemConfig
 from subgraphs.admin.repository import AnalyticsRepository, AuditRepository, ConfigRepository
 from subgraphs.auth.models import User
-from subgraphs.auth.service import AuthService
+from subgraphs.auth.service import AuthService, UserRow
 
 USER_RESOURCE = "user"
 CONFIG_RESOURCE = "config"
@@ -103,7 +103,7 @@ class AdminService:
 
     # Users -----------------------------------------------------------------------------------
 
-    async def list_users(self, query: commands.UserQuery) -> Page[User]:
+    async def list_users(self, query: commands.UserQuery) -> Page[UserRow]:
         return await self.auth.find_users(query)
 
     async def get_user(self, user_id: uuid.UUID) -> User:

@@ -4,20 +4,58 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from shared.pagination import Keyset
+from shared.db import fetch
 from shared.rbac import Role
 from subgraphs.auth.commands import UserQuery
 from subgraphs.auth.models import PasswordResetToken, RefreshToken, User
 
 # Key of the transaction-scoped advisory lock taken by every change that may remove an ADMIN.
 ADMIN_ROSTER_LOCK = 4_711_001
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """An account as read for showing it (no password hash, no ORM state)."""
+
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    email_verified: bool
+    is_active: bool
+    deactivated_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# The hot reads run as SQL text through asyncpg (`shared.db.fetch`), prepared once per
+# connection. Columns in `UserRow`'s order.
+_USER_COLUMNS = (
+    "id, email, name, role, email_verified, is_active, deactivated_at, created_at, updated_at"
+)
+_READ_USER = f"SELECT {_USER_COLUMNS} FROM auth.users WHERE id = $1::uuid"  # noqa: S608
+# A page of users and how many match in all, in one statement. Only identifiers and
+# placeholders are put in; every value is a parameter.
+_SEARCH = (
+    "WITH total AS (SELECT count(*) AS total FROM auth.users WHERE {matching}) "  # noqa: S608
+    f"SELECT total.total, page.* FROM total LEFT JOIN LATERAL (SELECT {_USER_COLUMNS} "
+    "FROM auth.users WHERE {matching} AND {keyset} ORDER BY {order} LIMIT {limit}"
+    ") AS page ON true"
+)
+# The columns a listing may be sorted by (`UserSort.column`): SQL text and its key's type.
+_SORTABLE = {
+    "created_at": ("created_at", "timestamptz"),
+    "email": ("email", "varchar"),
+    "name": ("name", "varchar"),
+}
 
 
 def _escape_like(value: str) -> str:
@@ -30,6 +68,11 @@ class UserRepository:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def read(self, user_id: uuid.UUID) -> UserRow | None:
+        """The account, to show it (a change reads it with `get` or `get_for_update`)."""
+        rows = await fetch(self.session, _READ_USER, user_id)
+        return UserRow(*rows[0]) if rows else None
 
     async def get_many(self, user_ids: Sequence[uuid.UUID]) -> list[User]:
         result = await self.session.execute(select(User).where(User.id.in_(user_ids)))  # type: ignore[attr-defined]
@@ -73,29 +116,40 @@ class UserRepository:
 
     async def search(
         self, query: UserQuery, after: tuple[Any, uuid.UUID] | None
-    ) -> tuple[list[User], int]:
+    ) -> tuple[list[UserRow], int]:
         """Up to `query.limit + 1` users matching `query` after the key `after` (sort value,
-        id), in `query.sort`'s order, and how many match in all."""
-        conditions: list[ColumnElement[bool]] = []
+        id), in `query.sort`'s order, and how many match in all — in one statement."""
+        arguments: list[Any] = []
+        conditions: list[str] = []
         if query.role is not None:
-            conditions.append(col(User.role) == query.role.value)
+            arguments.append(query.role.value)
+            conditions.append(f"role = ${len(arguments)}::text")
         if query.active is not None:
-            conditions.append(col(User.is_active).is_(query.active))
+            arguments.append(query.active)
+            conditions.append(f"is_active = ${len(arguments)}::boolean")
         if query.search:
-            pattern = f"%{_escape_like(query.search)}%"
-            conditions.append(or_(col(User.email).ilike(pattern), col(User.name).ilike(pattern)))
-        total = await self.session.execute(
-            select(func.count()).select_from(User).where(*conditions)
+            arguments.append(f"%{_escape_like(query.search)}%")
+            n = len(arguments)
+            conditions.append(f"(email ILIKE ${n}::text OR name ILIKE ${n}::text)")
+        matching = " AND ".join(conditions) or "true"
+        column, key_type = _SORTABLE[query.sort.column]
+        direction = "DESC" if query.sort.descending else "ASC"
+        keyset = "true"
+        if after is not None:
+            arguments.extend(after)
+            n = len(arguments)
+            operator = "<" if query.sort.descending else ">"
+            keyset = f"({column}, id) {operator} (${n - 1}::{key_type}, ${n}::uuid)"
+        arguments.append(query.limit + 1)
+        statement = _SEARCH.format(
+            matching=matching,
+            keyset=keyset,
+            order=f"{column} {direction}, id {direction}",
+            limit=f"${len(arguments)}",
         )
-        columns = (col(getattr(User, query.sort.column)), col(User.id))
-        keyset = Keyset(columns, query.sort.descending, after)
-        rows = await self.session.execute(
-            select(User)
-            .where(*conditions, keyset.condition())
-            .order_by(*keyset.order_by())
-            .limit(query.limit + 1)
-        )
-        return list(rows.scalars()), int(total.scalar_one())
+        rows = await fetch(self.session, statement, *arguments)
+        users = [UserRow(*row[1:]) for row in rows if row["id"] is not None]
+        return users, int(rows[0]["total"])
 
 
 class RefreshTokenRepository:

@@ -19,6 +19,7 @@ from shared.rbac import AUTHENTICATED, PUBLIC, Role
 from shared.validation import command_input, parse_command, to_command
 from subgraphs.auth import commands
 from subgraphs.auth.models import User
+from subgraphs.auth.repository import UserRow
 from subgraphs.auth.service import AuthService, AuthSession
 
 RoleEnum = strawberry.enum(Role, name="Role", description="What a user may do on the platform.")
@@ -51,7 +52,7 @@ class UserType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, user: User) -> UserType:
+    def from_row(cls, user: User | UserRow) -> UserType:
         return cls(
             id=user.id,
             email=user.email,
@@ -150,7 +151,7 @@ class Query:
     @strawberry.field(extensions=guard(AUTHENTICATED), description="The signed-in user.")
     async def me(self, info: Info) -> UserType:
         context = context_of(info)
-        user = await auth_service(context).current_user(await context.require_viewer())
+        user = await auth_service(context).account(await context.require_viewer())
         return UserType.from_row(user)
 
 

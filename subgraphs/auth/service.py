@@ -49,7 +49,12 @@ from subgraphs.auth.errors import (
 )
 from subgraphs.auth.mailer import Mailer, OutboxMailer
 from subgraphs.auth.models import PasswordResetToken, RefreshToken, User
-from subgraphs.auth.repository import RefreshTokenRepository, ResetTokenRepository, UserRepository
+from subgraphs.auth.repository import (
+    RefreshTokenRepository,
+    ResetTokenRepository,
+    UserRepository,
+    UserRow,
+)
 
 logger = logging.getLogger("security")
 
@@ -103,6 +108,13 @@ class AuthService:
 
     async def current_user(self, viewer: AccessClaims) -> User:
         user = await self.users.get(viewer.user_id)
+        if user is None:
+            raise NotFound("User not found")
+        return user
+
+    async def account(self, viewer: AccessClaims) -> UserRow:
+        """The caller's account, to show it (`current_user` is the one a change loads)."""
+        user = await self.users.read(viewer.user_id)
         if user is None:
             raise NotFound("User not found")
         return user
@@ -264,7 +276,7 @@ class AuthService:
 
     # Administration (called by the admin domain's service) --------------------------------
 
-    async def find_users(self, query: commands.UserQuery) -> Page[User]:
+    async def find_users(self, query: commands.UserQuery) -> Page[UserRow]:
         """A page of the users matching `query`, counted; its cursors continue its sort only."""
         scope = f"users:{query.sort.value}"
         after = _user_key(query.cursor, scope, query.sort) if query.cursor else None

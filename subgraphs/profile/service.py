@@ -20,7 +20,7 @@ from subgraphs.profile import commands
 from subgraphs.profile.errors import AvatarTooLarge
 from subgraphs.profile.images import normalise, sniff
 from subgraphs.profile.models import UserProfile
-from subgraphs.profile.repository import ProfileRepository
+from subgraphs.profile.repository import ProfileRepository, ProfileRow
 from subgraphs.profile.settings import ProfileSettings
 from subgraphs.profile.storage import AvatarStorage
 
@@ -33,7 +33,7 @@ class UploadedFile(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ProfileView:
-    profile: UserProfile
+    profile: UserProfile | ProfileRow
     name: str
 
 
@@ -57,7 +57,7 @@ class ProfileService:
         self.auth = AuthService(self.session, self.redis, self.settings)
 
     async def my_profile(self) -> ProfileView:
-        user = await self.auth.current_user(self.viewer)
+        user = await self.auth.account(self.viewer)
         (profile,) = (await self.profiles.get_many([user.id])).values()
         return ProfileView(profile, user.name)
 

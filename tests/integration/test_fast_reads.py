@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import event
 
 from shared.config_store import CACHE_KEY, MAINTENANCE_MODE, read_stored
 from shared.db import fetch, json_loads
@@ -140,3 +143,53 @@ async def test_fetch_flushes_pending_changes_first(resources: Resources) -> None
         )
         assert [row["name"] for row in rows] == ["Pending"]
         await session.rollback()
+
+
+@contextmanager
+def statements_of(resources: Resources) -> Iterator[list[str]]:
+    """The SQL statements run on the engine meanwhile (SQLAlchemy's and `fetch`'s)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = resources.session_factory.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_hot_reads_take_one_statement_each(
+    resources: Resources, client_for: Any, make_user: Any
+) -> None:
+    """`GET /api/auth/me`, `/api/admin/users` (page and total together) and `/api/profile`
+    (the account, then the profile; creating it only when missing) — 1, 1 and 2 statements."""
+    from subgraphs.admin.app import create_app as admin_app
+    from subgraphs.auth.app import create_app as auth_app
+    from subgraphs.profile.app import create_app as profile_app
+
+    admin = await make_user(Role.ADMIN)
+    customer = await make_user(Role.CUSTOMER, name="Cleo")
+    async with resources.session_factory() as session:
+        await read_stored(session, resources.redis)  # the settings cache, as it nearly always is
+    async with client_for(auth_app) as api:
+        with statements_of(resources) as statements:
+            me = await api.http.get("/api/auth/me", headers=customer.headers)
+        assert me.json()["data"]["name"] == "Cleo"
+        assert len(statements) == 1, statements
+    async with client_for(admin_app) as api:
+        with statements_of(resources) as statements:
+            users = await api.http.get("/api/admin/users?role=CUSTOMER", headers=admin.headers)
+        assert [u["name"] for u in users.json()["data"]] == ["Cleo"]
+        assert users.json()["pagination"]["total"] == 1
+        assert len(statements) == 1, statements
+    async with client_for(profile_app) as api:
+        first = await api.http.get("/api/profile", headers=customer.headers)
+        assert first.status_code == 200, first.text
+        assert first.json()["data"]["name"] == "Cleo"  # created on this first read
+        with statements_of(resources) as statements:
+            again = await api.http.get("/api/profile", headers=customer.headers)
+        assert again.json() == first.json()
+        assert len(statements) == 2, statements
