@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,6 +20,7 @@ from strawberry.types import Info
 
 from shared.config import Settings
 from shared.config_store import PAYMENTS_MAX_AMOUNT
+from shared.errors import AppError
 from shared.graphql.context import RequestContext, context_of
 from shared.graphql.permissions import guard
 from shared.graphql.schema import SubgraphSchema, build_schema
@@ -97,7 +98,7 @@ def _transactions_loader(context: RequestContext) -> DataLoader[Any, Any]:
 def _answered(context: RequestContext, answer: Answer) -> PaymentNode:
     """The payment of a change's answer; its ledger, when the change knows it, is not read
     again."""
-    return PaymentNode.from_row(answer.payment, answer.transactions)
+    return PaymentNode.from_row(answer.payment, answer.transactions, context)
 
 
 async def _with_ledgers(
@@ -106,9 +107,9 @@ async def _with_ledgers(
     """The connection of a page; when the selection asks for ledgers, all of the page's in
     one query, so no payment resolves its own."""
     if not wanted or not page.items:
-        return PaymentConnection.from_page(page)
+        return PaymentConnection.from_page(page, None, context)
     ledgers = await _service(context).transactions_of([payment.id for payment in page.items])
-    return PaymentConnection.from_page(page, ledgers)
+    return PaymentConnection.from_page(page, ledgers, context)
 
 
 def _owner_pages_loader(context: RequestContext, viewer: AccessClaims) -> DataLoader[Any, Any]:
@@ -128,7 +129,7 @@ def _owner_pages_loader(context: RequestContext, viewer: AccessClaims) -> DataLo
             for owner, page in zip(owners, pages, strict=True):
                 taken, ledgers = ledgers[: len(page.items)], ledgers[len(page.items) :]
                 found[(owner, first, after, wanted)] = PaymentConnection.from_page(
-                    page, taken if wanted else None
+                    page, taken if wanted else None, context
                 )
         return [found[key] for key in keys]
 
@@ -167,6 +168,27 @@ class UserRef:
             return None
 
 
+class _Ledger:
+    """A payment's ledger that was not loaded with it (an entity, a single payment, a replayed
+    answer): loaded when graphql-core awaits it, batched per request; never when the
+    selection does not ask for it (nothing is started before the await)."""
+
+    __slots__ = ("context", "payment_id")
+
+    def __init__(self, context: RequestContext | None, payment_id: uuid.UUID) -> None:
+        self.context = context
+        self.payment_id = payment_id
+
+    def __await__(self) -> Generator[Any, None, list[TransactionNode]]:
+        return self._load().__await__()
+
+    async def _load(self) -> list[TransactionNode]:
+        if self.context is None:
+            raise AppError("a payment's ledger was asked for without a request to load it in")
+        rows = await _transactions_loader(self.context).load(self.payment_id)
+        return [TransactionNode.from_row(row) for row in rows]
+
+
 @strawberry.federation.type(keys=["id"], name="Payment", description="A payment or request.")
 class PaymentNode:
     id: uuid.UUID
@@ -187,32 +209,34 @@ class PaymentNode:
     customer: UserRef | None = strawberry.field(
         description="The customer a request is addressed to."
     )
-    # The ledger when it was loaded with the payment (a page's, a change's), else None.
-    ledger: strawberry.Private[Sequence[LedgerEntry] | None] = None
-
-    @strawberry.field(description="The payment's ledger, oldest first.")
-    def transactions(self, info: Info) -> list[TransactionNode]:
-        if self.ledger is not None:
-            return [TransactionNode.from_row(row) for row in self.ledger]
-        # Not loaded with the payment (an entity, a single payment): batched per request. An
-        # awaitable, which graphql-core awaits; a known ledger stays off the async path.
-        return self._load_ledger(context_of(info))  # type: ignore[return-value]
-
-    async def _load_ledger(self, context: RequestContext) -> list[TransactionNode]:
-        rows = await _transactions_loader(context).load(self.id)
-        return [TransactionNode.from_row(row) for row in rows]
+    # A plain field (no resolver), so that a page whose ledgers were loaded with it is
+    # completed by the executor's plans in one step (`shared.graphql.execution`); a ledger
+    # not loaded is a `_Ledger`, which graphql-core awaits.
+    transactions: list[TransactionNode] = strawberry.field(
+        description="The payment's ledger, oldest first."
+    )
 
     @classmethod
     def from_row(
-        cls, payment: PaymentRow, ledger: Sequence[LedgerEntry] | None = None
+        cls,
+        payment: PaymentRow,
+        ledger: Sequence[LedgerEntry] | None = None,
+        context: RequestContext | None = None,
     ) -> PaymentNode:
+        """`ledger` when it was loaded with the payment, else loaded in `context` if the
+        selection asks for it."""
         fields = payment_fields(payment)
         owner, customer = fields.pop("user_id"), fields.pop("customer_id")
+        transactions: Any = (
+            [TransactionNode.from_row(row) for row in ledger]
+            if ledger is not None
+            else _Ledger(context, payment.id)
+        )
         return cls(
             **fields,
             user=UserRef(id=owner),
             customer=UserRef(id=customer) if customer else None,
-            ledger=ledger,
+            transactions=transactions,
         )
 
     @classmethod
@@ -225,7 +249,7 @@ class PaymentNode:
         except ValueError:
             return None
         payment = await _visible_loader(context, viewer).load(payment_id)
-        return cls.from_row(payment) if payment else None
+        return cls.from_row(payment, context=context) if payment else None
 
 
 @strawberry.type
@@ -241,13 +265,16 @@ class PaymentConnection:
 
     @classmethod
     def from_page(
-        cls, page: Page[PaymentRow], ledgers: Sequence[Sequence[LedgerEntry]] | None = None
+        cls,
+        page: Page[PaymentRow],
+        ledgers: Sequence[Sequence[LedgerEntry]] | None,
+        context: RequestContext,
     ) -> PaymentConnection:
         """`ledgers`, when given, are the page's payments' ledgers in the same order."""
         known = ledgers if ledgers is not None else [None] * len(page.items)
         return cls(
             edges=[
-                PaymentEdge(cursor=cursor, node=PaymentNode.from_row(row, ledger))
+                PaymentEdge(cursor=cursor, node=PaymentNode.from_row(row, ledger, context))
                 for row, cursor, ledger in zip(page.items, page.cursors, known, strict=True)
             ],
             page_info=PageInfo.of(page),
@@ -339,7 +366,7 @@ class Query:
         service = _service(context)
         payment = await service.get(await context.require_viewer(), id)
         if not selects(info, "transactions"):
-            return PaymentNode.from_row(payment)
+            return PaymentNode.from_row(payment, context=context)
         (ledger,) = await service.transactions_of([payment.id])
         return PaymentNode.from_row(payment, ledger)
 

@@ -192,3 +192,27 @@ async def test_pages_loaded_with_their_ledgers_keep_each_payment_its_own(
     for edge in listed["data"]["payments"]["edges"]:
         assert {t["paymentId"] for t in edge["node"]["transactions"]} == {edge["node"]["id"]}
     assert {p["id"] for p in paid} <= {e["node"]["id"] for e in listed["data"]["payments"]["edges"]}
+
+
+async def test_a_ledger_is_read_only_when_the_selection_asks_for_it(
+    api: ApiClient, customer: User, resources: Resources
+) -> None:
+    """A payment whose ledger was not loaded with it (an entity, a single payment) reads it
+    when selected — batched, once for many — and never when not selected."""
+    paid = [await create(api, customer, payment_body(amount)) for amount in ("1.00", "2.00")]
+    reps = [{"__typename": "Payment", "id": p["id"]} for p in paid]
+    bare = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+        ... on Payment { id amount } } }"""
+    with count_statements(resources) as statements:
+        body = await api.graphql(bare, {"reps": reps}, token=customer.token)
+    assert [e["amount"] for e in body["data"]["_entities"]] == ["1.00", "2.00"]
+    assert not any("payment_transactions" in s for s in statements), statements
+    with count_statements(resources) as statements:
+        body = await api.graphql(ENTITIES, {"reps": reps}, token=customer.token)
+    assert [len(e["transactions"]) for e in body["data"]["_entities"]] == [3, 3], body
+    assert sum("payment_transactions" in s for s in statements) == 1, statements
+    single = "query($id: UUID!) { payment(id: $id) { id status } }"
+    with count_statements(resources) as statements:
+        body = await api.graphql(single, {"id": paid[0]["id"]}, token=customer.token)
+    assert body["data"]["payment"]["id"] == paid[0]["id"]
+    assert not any("payment_transactions" in s for s in statements), statements
