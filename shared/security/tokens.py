@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,8 +58,31 @@ def issue_access_token(
     return token, claims
 
 
+# Tokens already verified, by (token, secret, algorithm): a caller sends the same token with
+# every request, and verifying it (base64, JSON, HMAC, claims) costs more than the rest of a
+# small read's own work. A hit still checks the expiry, as a verification would; revocation is
+# not cached (the deny-list is asked on every request). Emptied when full.
+_VERIFIED: dict[tuple[str, str, str], AccessClaims] = {}
+VERIFIED_CACHE_SIZE = 10_000
+
+
 def decode_access_token(token: str, settings: Settings) -> AccessClaims:
-    """Verify signature (pinned algorithm), expiry and token kind; raise Unauthorized otherwise."""
+    """Verify signature (pinned algorithm), expiry and token kind; raise Unauthorized otherwise.
+    A token verified before is only checked for expiry again."""
+    key = (token, settings.jwt_secret, settings.jwt_algorithm)
+    claims = _VERIFIED.get(key)
+    if claims is None:
+        claims = _verify(token, settings)
+        if len(_VERIFIED) >= VERIFIED_CACHE_SIZE:
+            _VERIFIED.clear()
+        _VERIFIED[key] = claims
+    elif claims.expires_at.timestamp() <= time.time():  # PyJWT's test: exp <= now
+        del _VERIFIED[key]
+        raise Unauthorized("The access token has expired", code="TOKEN_EXPIRED")
+    return claims
+
+
+def _verify(token: str, settings: Settings) -> AccessClaims:
     try:
         payload: dict[str, Any] = jwt.decode(
             token,

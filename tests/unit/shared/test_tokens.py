@@ -89,3 +89,34 @@ def test_bearer_header_parsing() -> None:
     assert bearer_token("Bearer abc") == "abc"
     with pytest.raises(Unauthorized):
         bearer_token("Basic abc")
+
+
+def test_a_verified_token_is_remembered_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second decode of a token skips verification, not the expiry check."""
+    from shared.security import tokens
+
+    token = _issue()
+    claims = decode_access_token(token, SETTINGS)
+    verified: list[str] = []
+    monkeypatch.setattr(tokens, "_verify", lambda t, s: verified.append(t))
+    assert decode_access_token(token, SETTINGS) is claims
+    assert verified == []
+    later = claims.expires_at.timestamp()
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    with pytest.raises(Unauthorized) as caught:
+        decode_access_token(token, SETTINGS)
+    assert caught.value.code == "TOKEN_EXPIRED"
+
+
+def test_a_token_remembered_under_one_secret_is_refused_under_another() -> None:
+    token = _issue()
+    decode_access_token(token, SETTINGS)
+    other = SETTINGS.model_copy(update={"jwt_secret": "another secret of the same kind!!" * 2})
+    with pytest.raises(Unauthorized) as caught:
+        decode_access_token(token, other)
+    assert caught.value.code == "INVALID_TOKEN"
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    with pytest.raises(Unauthorized):
+        decode_access_token(tampered, SETTINGS)
