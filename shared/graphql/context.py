@@ -53,7 +53,7 @@ class RequestContext:
     read_only: bool = False
     _session: AsyncSession | None = None
     _read_session: AsyncSession | None = None
-    _viewer: asyncio.Task[AccessClaims | None] | None = None
+    _viewer: asyncio.Future[AccessClaims | None] | None = None
     _stored_settings: asyncio.Future[dict[str, Any]] | None = None
 
     @property
@@ -101,10 +101,25 @@ class RequestContext:
         """The verified caller, or None when no token was sent. A token that is invalid,
         expired or revoked raises Unauthorized; the deny-list fails closed."""
         # One check per request, shared by every resolver that asks at the same time (so the
-        # entity resolvers of one `_entities` call still reach their DataLoader together).
-        if self._viewer is None:
-            self._viewer = asyncio.ensure_future(self._authenticate())
-        return await asyncio.shield(self._viewer)
+        # entity resolvers of one `_entities` call still reach their DataLoader together). The
+        # first asker runs it itself (no task to schedule); the others wait for its answer.
+        pending = self._viewer
+        if pending is not None:
+            return await asyncio.shield(pending)
+        answer: asyncio.Future[AccessClaims | None] = asyncio.get_running_loop().create_future()
+        self._viewer = answer
+        try:
+            claims = await self._authenticate()
+        except asyncio.CancelledError:
+            self._viewer = None  # not answered: whoever asks next checks again
+            answer.cancel()
+            raise
+        except BaseException as exc:
+            answer.set_exception(exc)
+            answer.exception()  # retrieved here: no "never retrieved" warning without waiters
+            raise
+        answer.set_result(claims)
+        return claims
 
     async def require_viewer(self) -> AccessClaims:
         claims = await self.viewer()

@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 from collections.abc import Collection
+from typing import Any
 
 from opentelemetry.trace import Span
 from prometheus_client import Counter, Histogram
@@ -73,6 +74,8 @@ class SubgraphEdgeMiddleware:
         self.service = service
         self.secret = secret.encode()
         self.public_paths = frozenset(public_paths)
+        # Labelled metric children, looked up once per label set rather than per request.
+        self._counted: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -135,8 +138,15 @@ class SubgraphEdgeMiddleware:
             method = scope.get("method", "WS")
             span.update_name(f"{method} {route}")
             span.set_attribute("http.response.status_code", status)
-            REQUESTS.labels(self.service, method, route, str(status)).inc()
-            LATENCY.labels(self.service, method, route).observe(elapsed)
+            counted = self._counted.get((method, route, status))
+            if counted is None:
+                counted = (
+                    REQUESTS.labels(self.service, method, route, str(status)),
+                    LATENCY.labels(self.service, method, route),
+                )
+                self._counted[(method, route, status)] = counted
+            counted[0].inc()
+            counted[1].observe(elapsed)
             logger.info(
                 "request",
                 extra={

@@ -193,3 +193,23 @@ async def test_hot_reads_take_one_statement_each(
             again = await api.http.get("/api/profile", headers=customer.headers)
         assert again.json() == first.json()
         assert len(statements) == 2, statements
+
+
+async def test_concurrent_askers_share_one_check_and_its_failure(
+    resources: Resources, redis: Redis, make_user: Any
+) -> None:
+    user = await make_user(Role.CUSTOMER)
+    counting = CountingRedis(redis)
+    hub = Resources(
+        resources.settings,
+        resources.session_factory,
+        counting,  # type: ignore[arg-type]
+        resources.read_session_factory,
+    )
+    context = RequestContext(hub, authorization=f"Bearer {user.token}")
+    answers = await asyncio.gather(*(context.viewer() for _ in range(5)))
+    assert {claims.user_id for claims in answers if claims} == {user.id}
+    assert counting.commands == ["mget"]
+    broken = RequestContext(hub, authorization="Bearer not-a-token")
+    failures = await asyncio.gather(*(broken.viewer() for _ in range(3)), return_exceptions=True)
+    assert all(getattr(f, "code", None) == "INVALID_TOKEN" for f in failures), failures
