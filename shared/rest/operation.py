@@ -4,6 +4,7 @@ parts become variables, and how the result becomes JSON (Decimal scalars as exac
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -24,7 +25,6 @@ from graphql import (
     get_named_type,
     is_abstract_type,
     is_leaf_type,
-    is_list_type,
     is_non_null_type,
     validate_input_value,
 )
@@ -176,33 +176,56 @@ def query_variables(compiled: CompiledRoute, params: dict[str, list[str]]) -> di
 def to_json_ready(value: Any, type_: GraphQLOutputType) -> Any:
     """Turn the serialised Decimal scalars of a result back into Decimals, following the type.
     Only the fields whose type can hold a Decimal are visited (in place): a page of payments
-    is walked through its amounts, not through every field."""
-    if value is None:
-        return None
-    if is_non_null_type(type_):
-        return to_json_ready(value, type_.of_type)
-    if is_list_type(type_):
-        if not holds_decimal(get_named_type(type_)):
-            return value
-        return [to_json_ready(item, type_.of_type) for item in value]
-    named: GraphQLNamedType = get_named_type(type_)
-    if named.name == DECIMAL_SCALAR:
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            return value
-    if isinstance(named, GraphQLObjectType) and isinstance(value, dict):
-        for name, field_type in _decimal_fields(named):
-            if name in value:
-                value[name] = to_json_ready(value[name], field_type)
-    return value
+    is walked through its amounts, not through every field. The walk is compiled once per
+    type (`_converter`)."""
+    convert = _converter(type_)
+    return value if convert is None else convert(value)
+
+
+Converter = Callable[[Any], Any]
 
 
 @cache
-def holds_decimal(named: GraphQLNamedType) -> bool:
-    """Whether a value of this type can have a Decimal in it (itself, or in a field of its
-    fields, at any depth)."""
-    return named.name == DECIMAL_SCALAR or bool(_decimal_fields(named))
+def _converter(type_: GraphQLOutputType) -> Converter | None:
+    """What `to_json_ready` does to a value of `type_`; None when it leaves it as it is."""
+    if isinstance(type_, GraphQLNonNull):
+        return _converter(type_.of_type)
+    if isinstance(type_, GraphQLList):
+        item = _converter(type_.of_type)
+        if item is None:
+            return None
+
+        def convert_list(value: Any) -> Any:
+            return None if value is None else [item(entry) for entry in value]
+
+        return convert_list
+    named: GraphQLNamedType = get_named_type(type_)
+    if named.name == DECIMAL_SCALAR:
+        return _decimal
+    fields = _decimal_fields(named)
+    if not fields:
+        return None
+
+    def convert_object(value: Any) -> Any:
+        if isinstance(value, dict):
+            for name, field_type in fields:
+                if name in value:
+                    # Looked up here, not when compiling: types may refer to each other.
+                    convert = _converter(field_type)
+                    if convert is not None:
+                        value[name] = convert(value[name])
+        return value
+
+    return convert_object
+
+
+def _decimal(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return value
 
 
 @cache
