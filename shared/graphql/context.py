@@ -80,6 +80,18 @@ class RequestContext:
             self._read_session = factory()
         return self._read_session
 
+    def autocommit_session(self) -> AsyncSession:
+        """A session whose statements each commit on their own (the reads' autocommit session),
+        also in a mutation: for a change written in one statement, which is a transaction by
+        itself and needs no BEGIN/COMMIT round trips. The request's transaction when there is
+        no autocommit factory."""
+        factory = self.resources.read_session_factory
+        if factory is None:
+            return self.session()
+        if self._read_session is None:
+            self._read_session = factory()
+        return self._read_session
+
     async def finish(self, *, commit: bool) -> None:
         """End the request's transaction: commit on success, roll back otherwise."""
         reads, self._read_session = self._read_session, None

@@ -133,15 +133,22 @@ class Ledger:
         return self.changed.get(payment_id)
 
     async def write(
-        self, claim: KeyClaim | None = None, *, answered_key: uuid.UUID | None = None
+        self,
+        claim: KeyClaim | None = None,
+        *,
+        answered_key: uuid.UUID | None = None,
+        alone: bool = False,
     ) -> bool:
         """Store the change in one statement; False (nothing stored) when `claim` names a key
         another request holds. The new payment is the answer stored with `claim` or with the
-        already claimed `answered_key`. Timestamps set by the database are copied back."""
+        already claimed `answered_key`. Timestamps set by the database are copied back.
+        `alone`: the change needs nothing else of the transaction (no lock held, nothing read
+        to be kept), so its statement may be a transaction of its own."""
         written = await self.payments.write(
             Changes(self.new, list(self.changed.values()), self.transactions, self.events),
             claim=claim,
             answered_key=answered_key,
+            alone=alone,
         )
         if written is None:
             return False

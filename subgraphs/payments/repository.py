@@ -249,8 +249,13 @@ Written = dict[uuid.UUID, tuple[datetime, datetime]]
 
 
 class PaymentRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """`session`: the change's transaction. `autocommit` (optional): a session whose statements
+    commit one by one, for reads that need no lock and for a change that is alone in its
+    transaction (`write(alone=True)`): one round trip, no BEGIN and COMMIT."""
+
+    def __init__(self, session: AsyncSession, *, autocommit: AsyncSession | None = None) -> None:
         self.session = session
+        self.autocommit = autocommit
 
     async def get_for_update(self, payment_id: uuid.UUID) -> PaymentRow | None:
         """The payment row, locked until the transaction ends (detached: changes to it are
@@ -300,17 +305,19 @@ class PaymentRepository:
         *,
         claim: KeyClaim | None = None,
         answered_key: uuid.UUID | None = None,
+        alone: bool = False,
     ) -> Written | None:
         """Everything of `changes` in one statement (one round trip). With `claim`, only when
         the key is free or expired (a concurrent claimer waits on the unique index until the
         holder's transaction ends) — else nothing is written and the answer is None. The new
         payment, as stored, becomes the key's answer (`claim`, or the already claimed
-        `answered_key`)."""
-        connection = await self.session.connection()
-        result = await connection.exec_driver_sql(
-            _WRITE, _write_arguments(changes, claim, answered_key)
-        )
-        written = {row.id: (row.created_at, row.updated_at) for row in result}
+        `answered_key`). `alone`: the statement is a transaction of its own (committed when
+        it returns) unless the session's transaction has already begun."""
+        session = self.session
+        if alone and self.autocommit is not None and not self.session.in_transaction():
+            session = self.autocommit
+        rows = await fetch(session, _WRITE, *_write_arguments(changes, claim, answered_key))
+        written = {row[0]: (row[1], row[2]) for row in rows}
         return written or None
 
     async def get_many(self, ids: Sequence[uuid.UUID], scope: Scope) -> list[PaymentRow]:
@@ -429,32 +436,34 @@ class PaymentRepository:
     async def find_user(
         self, *, user_id: uuid.UUID | None = None, email: str | None = None
     ) -> tuple[uuid.UUID, str, str] | None:
-        """(id, role, email) of an account, by id or else by email (read-only, `_AUTH_USERS`)."""
+        """(id, role, email) of an account, by id or else by email (read-only, `_AUTH_USERS`;
+        in autocommit when there is a session for it)."""
         query = select(_AUTH_USERS.c.id, _AUTH_USERS.c.role, _AUTH_USERS.c.email)
         if user_id is not None:
             query = query.where(_AUTH_USERS.c.id == user_id)
         else:
             query = query.where(_AUTH_USERS.c.email == email)
-        found = (await self.session.execute(query)).first()
+        found = (await (self.autocommit or self.session).execute(query)).first()
         return (found[0], found[1], found[2]) if found else None
 
 
 class IdempotencyRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """`autocommit` (optional): a session for `get`, a read that needs no transaction."""
+
+    def __init__(self, session: AsyncSession, *, autocommit: AsyncSession | None = None) -> None:
         self.session = session
+        self.autocommit = autocommit
 
     async def claim(self, claim: KeyClaim) -> uuid.UUID | None:
         """Take the key for this request, its answer to come; None when another request holds
         it (unexpired). A concurrent claimer of the same key waits here until the holder's
         transaction ends (the unique index), then gets None — or the key, when the holder
         rolled back."""
-        connection = await self.session.connection()
-        result = await connection.exec_driver_sql(_CLAIM, _claim_arguments(claim, None))
-        row = result.first()
-        return row[0] if row else None
+        rows = await fetch(self.session, _CLAIM, *_claim_arguments(claim, None))
+        return rows[0][0] if rows else None
 
     async def get(self, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
-        result = await self.session.execute(
+        result = await (self.autocommit or self.session).execute(
             select(IdempotencyKey)
             .where(
                 col(IdempotencyKey.user_id) == user_id, col(IdempotencyKey.idempotency_key) == key

@@ -462,7 +462,12 @@ def mutation_type(processor: PaymentProcessor, idempotency_ttl: timedelta) -> ty
             key = idempotency_key if idempotency_key is not None else context.idempotency_key
             if key is not None:
                 key = parse_command(commands.IdempotencyKey, {"idempotencyKey": key}).value
-            service = _service(context, processor=processor, idempotency_ttl=idempotency_ttl)
+            service = _service(
+                context,
+                processor=processor,
+                idempotency_ttl=idempotency_ttl,
+                autocommit=context.autocommit_session(),
+            )
             return _answered(
                 context, await service.create(await context.require_viewer(), data, key)
             )

@@ -104,11 +104,15 @@ class PaymentService:
         *,
         idempotency_ttl: timedelta = timedelta(hours=24),
         max_amount: AmountLimit | None = None,
+        autocommit: AsyncSession | None = None,
     ) -> None:
+        """`autocommit`: a session whose statements commit one by one, for the reads that need
+        no lock and for a change written in one statement before anything else in `session`
+        (`create` of a request or a payment of none)."""
         self.session = session
         self.max_amount = max_amount
-        self.payments = PaymentRepository(session)
-        self.keys = IdempotencyRepository(session)
+        self.payments = PaymentRepository(session, autocommit=autocommit)
+        self.keys = IdempotencyRepository(session, autocommit=autocommit)
         self.processor_events = ProcessorEventRepository(session)
         self.ledger = Ledger(self.payments)
         self.processor = processor or InternalLedgerProcessor()
@@ -162,7 +166,8 @@ class PaymentService:
         self, viewer: AccessClaims, data: commands.CreatePayment, claim: KeyClaim | None
     ) -> PaymentRow | None:
         """A request (initiate) or a payment of no request, written with its key in one
-        statement (nothing is locked before it, so a concurrent repeat waits on the key);
+        statement (nothing is locked before it, so a concurrent repeat waits on the key), a
+        transaction of its own unless the request's transaction holds something already;
         None when the key is another request's."""
         payment = self._new(viewer, data, data.amount, data.currency or DEFAULT_CURRENCY)
         if data.customer_id is not None or data.customer_email is not None:
@@ -170,7 +175,7 @@ class PaymentService:
         self.ledger.open(payment, actor=viewer.user_id)
         if data.type is PaymentType.payment:
             await self._submit(payment)
-        return payment if await self.ledger.write(claim) else None
+        return payment if await self.ledger.write(claim, alone=True) else None
 
     async def _customer(self, data: commands.CreatePayment) -> uuid.UUID:
         """The addressed customer; given both an id and an email, they must name the same."""
