@@ -53,7 +53,10 @@ class Relay:
             )
             if not rows:
                 return 0
-            async with self.redis.pipeline(transaction=False) as pipe:
+            # One MULTI/EXEC: a consumer blocked on a stream is woken once the whole batch is
+            # there (not by its first entry alone), so it reads the batch in one go. Redis
+            # runs every XADD of it even when one fails; each result says which did.
+            async with self.redis.pipeline(transaction=True) as pipe:
                 for row in rows:
                     pipe.xadd(
                         topic_stream(row.topic),
