@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 from sqlalchemy import text
@@ -17,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -27,6 +30,7 @@ from shared.config import Settings
 from shared.errors import AppError, NotFound
 from shared.events.inspect import refresh_backlog_metrics
 from shared.graphql.context import RequestContext, Resources
+from shared.graphql.schema import SubgraphSchema
 from shared.http.client_ip import client_ip
 from shared.http.middleware import DrainState, SubgraphEdgeMiddleware
 from shared.http.responses import JSONResponse, failure
@@ -70,6 +74,60 @@ def request_context(
 
 
 class SubgraphGraphQL(GraphQL[RequestContext, None]):
+    """Strawberry's view, with a short path for what the router sends: a POSTed JSON operation
+    whose document the schema has prepared (`SubgraphSchema.documents`) is executed directly
+    and its answer written with orjson, as Strawberry would answer it. Anything else (GET,
+    GraphiQL, multipart, batches, WebSockets, a document that does not validate, a body
+    Strawberry would refuse) is Strawberry's, unchanged."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        schema = self.schema
+        if scope["type"] != "http" or scope["method"] != "POST" or not _is_json(scope):
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        if isinstance(schema, SubgraphSchema):
+            response = await self._prepared_response(schema, request, body)
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        # Strawberry's path, given the body again.
+        await super().__call__(scope, _replaying(body, receive), send)
+
+    async def _prepared_response(
+        self, schema: SubgraphSchema, request: Request, body: bytes
+    ) -> Response | None:
+        """The answer to a POSTed operation of a prepared document, or None."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        query = data.get("query")
+        variables = data.get("variables")
+        operation_name = data.get("operationName")
+        extensions = data.get("extensions")
+        if (
+            not isinstance(query, str)
+            or not isinstance(variables, dict | None)
+            or not isinstance(operation_name, str | None)
+            or not isinstance(extensions, dict | None)
+        ):
+            return None
+        prepared = schema.documents.get(query, operation_name)
+        if prepared is None:
+            return None
+        context = request_context(request)
+        result = await schema.execute_document(
+            prepared, context, variables, operation_name, extensions
+        )
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [error.formatted for error in result.errors]
+        return Response(graphql_json(answer), media_type="application/json")
+
     async def get_context(self, request: Any, response: Any = None) -> RequestContext:
         if isinstance(request, WebSocket):
             return request_context(request, SocketContext)
@@ -87,6 +145,37 @@ class SubgraphGraphQL(GraphQL[RequestContext, None]):
         except AppError as exc:
             raise ConnectionRejectionError({"code": exc.code}) from exc
         return cast(UnsetType, UNSET)
+
+
+def _is_json(scope: Scope) -> bool:
+    """A JSON body, as Strawberry reads the content type (other spellings are left to it)."""
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            return bool(value == b"application/json" or value.startswith(b"application/json;"))
+    return False
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` for an app that reads the body again: `body` first, then `receive`'s."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def graphql_json(answer: dict[str, Any]) -> bytes:
+    """A GraphQL answer as JSON, as Strawberry's `json.dumps` would write it (orjson writes
+    UTF-8 where `json.dumps` escapes; both are the same JSON)."""
+    try:
+        return orjson.dumps(answer, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # what orjson refuses (an int over 64 bits, ...): the standard encoder
+        return json.dumps(answer, separators=(",", ":")).encode()
 
 
 def create_subgraph_app(

@@ -7,11 +7,21 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from functools import partial
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
+)
+from graphql import (
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    execute,
+    specified_rules,
+)
 from pydantic import ValidationError as PydanticValidationError
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -32,6 +42,7 @@ from shared.config import Settings
 from shared.db import is_backend_unavailable
 from shared.errors import AppError, ServiceUnavailable, validation_details
 from shared.graphql.context import RequestContext
+from shared.graphql.documents import DocumentCache, PreparedDocument
 from shared.graphql.execution import FastExecutionContext
 from shared.logs import request_id_var
 
@@ -153,9 +164,60 @@ class RequestTransaction(SchemaExtension):
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    """Logs only unexpected errors: expected ones are the client's business, not an incident."""
+    """Logs only unexpected errors: expected ones are the client's business, not an incident.
+
+    `documents` keeps the documents it was sent, prepared (`shared.graphql.documents`);
+    `execute_document` runs one as `execute` would, without Strawberry's per-request
+    extension machinery."""
 
     hide_suggestions = False
+    documents: DocumentCache
+
+    async def execute_document(
+        self,
+        prepared: PreparedDocument,
+        context: Any,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> GraphQLExecutionResult:
+        """What `execute` answers for a prepared document, with what the extensions do: a
+        query is marked read-only, errors get their codes and masking (`translate_error`), and
+        the request's transaction commits only when no error occurred."""
+        request = context if isinstance(context, RequestContext) else None
+        if request is not None:
+            request.read_only = prepared.is_query
+        data: dict[str, Any] | None = None
+        errors: list[GraphQLError] | None
+        try:
+            result = execute(
+                self._schema,
+                prepared.document,
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+                executor_class=self.execution_context_class,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                operation_extensions=operation_extensions,
+            )
+            if isawaitable(result):
+                result = await result
+            assert isinstance(result, GraphQLExecutionResult)
+            data, errors = result.data, result.errors
+        except Exception as exc:
+            errors = [
+                exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+            ]
+        except BaseException:  # cancelled: the transaction is not left open
+            if request is not None:
+                await request.finish(commit=False)
+            raise
+        if errors:
+            hide = self.hide_suggestions
+            errors = [translate_error(error, hide_suggestions=hide) for error in errors]
+        if request is not None:
+            await request.finish(commit=not errors)
+        return GraphQLExecutionResult(data, errors)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -209,4 +271,11 @@ def build_schema(
         execution_context_class=FastExecutionContext,
     )
     schema.hide_suggestions = settings.is_production
+    # The rules Strawberry validates with (its extensions above), for the prepared documents.
+    rules = [*specified_rules, *LIMIT_RULES]
+    if settings.is_production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    schema.documents = DocumentCache(
+        schema._schema, rules, max_tokens=MAX_TOKENS, maxsize=DOCUMENT_CACHE_SIZE
+    )
     return schema
