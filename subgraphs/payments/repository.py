@@ -71,6 +71,9 @@ _SELECT_LEDGERS = (
     "SELECT payment_id, transaction_type, amount, status, metadata, created_at, id "
     "FROM payments.payment_transactions WHERE payment_id = ANY($1::uuid[]) ORDER BY seq"
 )
+# Each owner's page: an index range scan per owner (`idx_payments_user_created`), not a sort of
+# all their payments; its text continues with the page's `_SELECT_PAYMENTS … LIMIT n`.
+_OWNERS_PAGES = "SELECT page.* FROM unnest($1::uuid[]) AS owner(owner_id) CROSS JOIN LATERAL ("
 # The columns a page may be sorted by (`Keyset.column`), as SQL.
 _SORTABLE = {"created_at": "created_at", "amount": "amount"}
 
@@ -344,25 +347,21 @@ class PaymentRepository:
     async def pages_per_owner(
         self, owners: Sequence[uuid.UUID], scope: Scope, keyset: Keyset, size: int
     ) -> dict[uuid.UUID, list[PaymentRow]]:
-        """The first `size` payments of each owner in one query (a window per owner)."""
-        rank = (
-            func.row_number()
-            .over(partition_by=col(Payment.user_id), order_by=keyset.order_by())
-            .label("rank")
-        )
-        ranked = (
-            select(*_PAYMENT_COLUMNS, rank)
-            .where(col(Payment.user_id).in_(owners), scope.condition(), keyset.condition())
-            .subquery()
-        )
-        result = await self.session.execute(
-            select(*(ranked.c[column.key] for column in _PAYMENT_COLUMNS))
-            .where(ranked.c.rank <= size)
-            .order_by(ranked.c.user_id, ranked.c.rank)
+        """The first `size` payments of each owner in one query (an index range per owner)."""
+        arguments: list[Any] = [list(dict.fromkeys(owners))]
+        conditions = ["user_id = owner_id", *scope.sql(arguments), *keyset.sql(arguments)]
+        arguments.append(size)
+        order = keyset.order_by_sql()
+        statement = (
+            _OWNERS_PAGES
+            + _SELECT_PAYMENTS
+            + " WHERE "
+            + " AND ".join(conditions)
+            + f" ORDER BY {order} LIMIT ${len(arguments)}) AS page ORDER BY owner_id, {order}"
         )
         pages: dict[uuid.UUID, list[PaymentRow]] = defaultdict(list)
-        for row in result:
-            payment = PaymentRow(**row._mapping)
+        for row in await fetch(self.session, statement, *arguments):
+            payment = PaymentRow(*row)
             pages[payment.user_id].append(payment)
         return pages
 

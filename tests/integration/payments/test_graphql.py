@@ -216,3 +216,41 @@ async def test_a_ledger_is_read_only_when_the_selection_asks_for_it(
         body = await api.graphql(single, {"id": paid[0]["id"]}, token=customer.token)
     assert body["data"]["payment"]["id"] == paid[0]["id"]
     assert not any("payment_transactions" in s for s in statements), statements
+
+
+async def test_user_payments_page_each_owner_newest_first(
+    api: ApiClient, vendor: User, customer: User, admin: User, make_user: Any
+) -> None:
+    """`User.payments` for several users in one request: each owner's own page, newest first,
+    `after` continuing it; a caller sees only what it may see of each owner's payments."""
+    other = await make_user(Role.CUSTOMER)
+    mine = [await create(api, customer, payment_body(f"{n}.00")) for n in range(1, 5)]
+    theirs = [await create(api, other, payment_body(f"{n}.50")) for n in range(1, 3)]
+    addressed = await create(api, vendor, request_body("9.00", customerId=str(customer.id)))
+    pages = """query($reps: [_Any!]!, $after: String) { _entities(representations: $reps) {
+        ... on User { id payments(first: 2, after: $after) {
+            edges { node { id } } pageInfo { hasNextPage endCursor } } } } }"""
+
+    def ids(entity: dict[str, Any]) -> list[str]:
+        return [edge["node"]["id"] for edge in entity["payments"]["edges"]]
+
+    owners = (customer, other, vendor)
+    reps = [{"__typename": "User", "id": str(u.id)} for u in owners]
+    body = await api.graphql(pages, {"reps": reps}, token=admin.token)
+    assert "errors" not in body, body
+    first, second, third = body["data"]["_entities"]
+    assert ids(first) == [mine[3]["id"], mine[2]["id"]]
+    assert first["payments"]["pageInfo"]["hasNextPage"] is True
+    assert ids(second) == [theirs[1]["id"], theirs[0]["id"]]
+    assert second["payments"]["pageInfo"]["hasNextPage"] is False
+    assert ids(third) == [addressed["id"]]
+    after = first["payments"]["pageInfo"]["endCursor"]
+    body = await api.graphql(pages, {"reps": reps[:1], "after": after}, token=admin.token)
+    (rest,) = body["data"]["_entities"]
+    assert ids(rest) == [mine[1]["id"], mine[0]["id"]]
+    assert rest["payments"]["pageInfo"]["hasNextPage"] is False
+    body = await api.graphql(pages, {"reps": reps}, token=customer.token)
+    own, others, vendors = body["data"]["_entities"]
+    assert ids(own) == [mine[3]["id"], mine[2]["id"]]
+    assert ids(others) == []
+    assert ids(vendors) == [addressed["id"]]  # addressed to the caller
