@@ -15,7 +15,7 @@ from shared.graphql.documents import MAX_KEPT_LENGTH
 from shared.rbac import Role
 from tests.factories import TestUser as User
 from tests.integration.conftest import ApiClient
-from tests.integration.payments.conftest import create, payment_body
+from tests.integration.payments.conftest import create, payment_body, request_body
 
 # Past the length the cache keeps, a document takes Strawberry's standard path; padding with
 # whitespace changes nothing else (not a token, not a location).
@@ -37,8 +37,6 @@ LIST = """query($limit: Int, $status: PaymentStatus) {
   }
 }
 fragment Owner on Payment { user { id } mine: customer { id } }"""
-CREATE = 'createPayment(input: {type: payment, amount: "7.00", currency: "USD"}) { id }'
-CREATE_THEN_FAIL = f"mutation($missing: UUID!) {{ {CREATE} cancelPayment(id: $missing) {{ id }} }}"
 
 
 async def _post(
@@ -148,17 +146,24 @@ async def test_limits_refuse_a_document_every_time(api: ApiClient, customer: Use
         assert answers[0]["data"] is None and _codes(answers[0]) == ["VALIDATION_ERROR"]
 
 
-async def test_a_mutation_with_an_error_commits_nothing(api: ApiClient, customer: User) -> None:
-    for query in (CREATE_THEN_FAIL, CREATE_THEN_FAIL + PAD):
-        body = (await _post(api, query, {"missing": str(uuid.uuid4())}, customer)).json()
-        assert body["data"] is None
-        assert _codes(body) == ["NOT_FOUND"]
-    listed = (await _post(api, LIST, None, customer)).json()
-    assert listed["data"]["payments"]["edges"] == []
-    done = (await _post(api, f"mutation {{ {CREATE} }}", None, customer)).json()
-    assert "errors" not in done, done
-    listed = (await _post(api, LIST, None, customer)).json()
-    assert len(listed["data"]["payments"]["edges"]) == 1
+async def test_a_mutation_with_an_error_commits_nothing(api: ApiClient, vendor: User) -> None:
+    """The request's transaction commits only when the operation ended without an error."""
+    created = await create(api, vendor, request_body("5.00"))
+    change = "updatePayment(id: $id, input: {description: $text}) { id }"
+    failing = f"mutation($id: UUID!, $text: String, $missing: UUID!) {{ {change} "
+    failing += "cancelPayment(id: $missing) { id } }"
+    for query in (failing, failing + PAD):
+        variables = {"id": created["id"], "text": "changed", "missing": str(uuid.uuid4())}
+        body = (await _post(api, query, variables, vendor)).json()
+        assert body["data"] is None and _codes(body) == ["NOT_FOUND"], body
+    read = "query($id: UUID!) { payment(id: $id) { description } }"
+    shown = (await _post(api, read, {"id": created["id"]}, vendor)).json()
+    assert shown["data"]["payment"]["description"] == created["description"]
+    done = f"mutation($id: UUID!, $text: String) {{ {change} }}"
+    body = (await _post(api, done, {"id": created["id"], "text": "changed"}, vendor)).json()
+    assert "errors" not in body, body
+    shown = (await _post(api, read, {"id": created["id"]}, vendor)).json()
+    assert shown["data"]["payment"]["description"] == "changed"
 
 
 async def test_prepared_answers_are_written_in_utf8(api: ApiClient, customer: User) -> None:
