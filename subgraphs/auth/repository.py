@@ -42,6 +42,7 @@ _USER_COLUMNS = (
     "id, email, name, role, email_verified, is_active, deactivated_at, created_at, updated_at"
 )
 _READ_USER = f"SELECT {_USER_COLUMNS} FROM auth.users WHERE id = $1::uuid"  # noqa: S608
+_READ_USERS = f"SELECT {_USER_COLUMNS} FROM auth.users WHERE id = ANY($1::uuid[])"  # noqa: S608
 # A page of users and how many match in all, in one statement. Only identifiers and
 # placeholders are put in; every value is a parameter.
 _SEARCH = (
@@ -73,6 +74,10 @@ class UserRepository:
         """The account, to show it (a change reads it with `get` or `get_for_update`)."""
         rows = await fetch(self.session, _READ_USER, user_id)
         return UserRow(*rows[0]) if rows else None
+
+    async def read_many(self, user_ids: Sequence[uuid.UUID]) -> list[UserRow]:
+        """The accounts of `user_ids` that exist, to show them (entities, profiles)."""
+        return [UserRow(*row) for row in await fetch(self.session, _READ_USERS, list(user_ids))]
 
     async def get_many(self, user_ids: Sequence[uuid.UUID]) -> list[User]:
         result = await self.session.execute(select(User).where(User.id.in_(user_ids)))  # type: ignore[attr-defined]

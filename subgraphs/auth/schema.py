@@ -34,8 +34,8 @@ def auth_service(context: RequestContext) -> AuthService:
     )
 
 
-def _users_loader(context: RequestContext) -> DataLoader[uuid.UUID, User | None]:
-    async def load(ids: list[uuid.UUID]) -> list[User | None]:
+def _users_loader(context: RequestContext) -> DataLoader[uuid.UUID, UserRow | None]:
+    async def load(ids: list[uuid.UUID]) -> list[UserRow | None]:
         return await auth_service(context).users_by_ids(ids)
 
     return context.loader("auth.users", lambda: DataLoader(load))

@@ -126,9 +126,9 @@ class AuthService:
         await self.session.flush()
         return user
 
-    async def users_by_ids(self, user_ids: Sequence[uuid.UUID]) -> list[User | None]:
+    async def users_by_ids(self, user_ids: Sequence[uuid.UUID]) -> list[UserRow | None]:
         """In the order asked, None where there is no such user (for DataLoaders)."""
-        found = {user.id: user for user in await self.users.get_many(list(set(user_ids)))}
+        found = {user.id: user for user in await self.users.read_many(list(set(user_ids)))}
         return [found.get(user_id) for user_id in user_ids]
 
     # Sessions --------------------------------------------------------------------------------
