@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from shared.config_store import CACHE_KEY, MAINTENANCE_MODE, read_stored
 from shared.db import fetch, json_loads
@@ -46,6 +46,23 @@ async def test_fetch_in_a_read_session_runs_each_statement_on_its_own(
         await asyncio.sleep(0.01)
         (second,) = await fetch(session, "SELECT now() AS at")
         assert first["at"] < second["at"]  # no transaction holds `now()` still
+
+
+async def test_a_read_session_gives_its_pooled_connection_back(resources: Resources) -> None:
+    """`fetch` in a read session holds one pooled connection, used by its statements one at a
+    time, and returned when the session closes (also beside SQLAlchemy's own statements)."""
+    assert resources.read_session_factory is not None
+    pool = resources.session_factory.kw["bind"].sync_engine.pool
+    before = pool.checkedout()
+    async with resources.read_session_factory() as session:
+        answers = await asyncio.gather(
+            *(fetch(session, "SELECT pg_backend_pid() AS pid, $1::int AS n", n) for n in range(5))
+        )
+        assert [row["n"] for (row,) in answers] == list(range(5))
+        assert len({row["pid"] for (row,) in answers}) == 1
+        assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+        assert pool.checkedout() == before + 2
+    assert pool.checkedout() == before
 
 
 async def test_fetch_decodes_jsonb_uuid_and_numeric(resources: Resources) -> None:
