@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import FieldNode, OperationDefinitionNode
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -80,14 +81,17 @@ class RequestContext:
             self._read_session = factory()
         return self._read_session
 
-    def autocommit_session(self) -> AsyncSession:
-        """A session whose statements each commit on their own (the reads' autocommit session),
-        also in a mutation: for a change written in one statement, which is a transaction by
-        itself and needs no BEGIN/COMMIT round trips. The request's transaction when there is
-        no autocommit factory."""
+    def autocommit_session(self, info: Any) -> AsyncSession | None:
+        """A session whose statements each commit on their own (the reads' autocommit session)
+        for the resolver of `info`, when its field is the operation's only root field: a change
+        it writes in one statement is then a transaction by itself, with no BEGIN/COMMIT round
+        trips, and nothing after it in the operation can fail and have to undo it. None when
+        the operation has other root fields (a later one may fail: an operation with an error
+        commits nothing, so the change belongs in the request's transaction) or there is no
+        autocommit factory."""
         factory = self.resources.read_session_factory
-        if factory is None:
-            return self.session()
+        if factory is None or not _only_root_field(info.operation):
+            return None
         if self._read_session is None:
             self._read_session = factory()
         return self._read_session
@@ -178,6 +182,13 @@ class RequestContext:
         if name not in self.loaders:
             self.loaders[name] = factory()
         return self.loaders[name]
+
+
+def _only_root_field(operation: OperationDefinitionNode) -> bool:
+    """True when `operation` selects one root field, written as such (a fragment at the root
+    may hold several)."""
+    selections = operation.selection_set.selections
+    return len(selections) == 1 and isinstance(selections[0], FieldNode)
 
 
 def context_of(info: Any) -> RequestContext:

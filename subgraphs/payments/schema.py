@@ -466,7 +466,7 @@ def mutation_type(processor: PaymentProcessor, idempotency_ttl: timedelta) -> ty
                 context,
                 processor=processor,
                 idempotency_ttl=idempotency_ttl,
-                autocommit=context.autocommit_session(),
+                autocommit=context.autocommit_session(info),
             )
             return _answered(
                 context, await service.create(await context.require_viewer(), data, key)

@@ -108,7 +108,8 @@ class PaymentService:
     ) -> None:
         """`autocommit`: a session whose statements commit one by one, for the reads that need
         no lock and for a change written in one statement before anything else in `session`
-        (`create` of a request or a payment of none)."""
+        (`create` of a request or a payment of none); given only when nothing after the change
+        can fail the operation (`RequestContext.autocommit_session`)."""
         self.session = session
         self.max_amount = max_amount
         self.payments = PaymentRepository(session, autocommit=autocommit)

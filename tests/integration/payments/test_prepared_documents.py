@@ -166,6 +166,26 @@ async def test_a_mutation_with_an_error_commits_nothing(api: ApiClient, vendor: 
     assert shown["data"]["payment"]["description"] == "changed"
 
 
+async def test_a_creation_followed_by_an_error_commits_nothing(
+    api: ApiClient, customer: User
+) -> None:
+    """A creation that is not the operation's only root field runs in the request's
+    transaction (not in autocommit): a later field's error undoes it, key claim included."""
+    create_one = 'createPayment(input: $input, idempotencyKey: "then-fails") { id }'
+    failing = f"mutation($input: CreatePaymentInput!, $missing: UUID!) {{ {create_one} "
+    failing += "cancelPayment(id: $missing) { id } }"
+    listed = "{ payments { edges { node { id } } } }"
+    for query in (failing, failing + PAD):
+        variables = {"input": payment_body("4.00"), "missing": str(uuid.uuid4())}
+        body = (await _post(api, query, variables, customer)).json()
+        assert body["data"] is None and _codes(body) == ["NOT_FOUND"], body
+        shown = (await _post(api, listed, None, customer)).json()
+        assert shown["data"]["payments"]["edges"] == [], shown
+    created = await create(api, customer, payment_body("4.00"), "then-fails")  # key not kept
+    shown = (await _post(api, listed, None, customer)).json()
+    assert shown["data"]["payments"]["edges"] == [{"node": {"id": created["id"]}}], shown
+
+
 async def test_prepared_answers_are_written_in_utf8(api: ApiClient, customer: User) -> None:
     """The one difference: orjson writes UTF-8 where `json.dumps` escapes (the same JSON)."""
     await create(api, customer, payment_body(description="café ☕"))

@@ -86,13 +86,21 @@ async def test_a_payment_is_one_statement_and_no_transaction_control(
         payment = await create(api, customer, payment_body("7.00"), "one-statement")
         request = await create(api, vendor, request_body("9.00"), "one-statement-too")
 
-    assert len(sent) == 2, sent
+        document = "mutation($input: CreatePaymentInput!) { createPayment(input: $input) { id } }"
+        graphql = await api.http.post(
+            "/graphql",
+            json={"query": document, "variables": {"input": payment_body("8.00")}},
+            headers=customer.headers,
+        )
+
+    assert "errors" not in graphql.json(), graphql.text
+    assert len(sent) == 3, sent
     assert all(text.startswith("WITH claim AS") for text in sent), sent
     assert payment["status"] == "completed" and request["status"] == "initiated"
-    assert await count(resources, Payment) == 3
+    assert await count(resources, Payment) == 4
     assert await count(resources, IdempotencyKey) == 3
-    assert await count(resources, PaymentTransaction) == 3 + 1 + 3  # created, processing, done
-    assert await count(resources, OutboxEvent) == 3 + 1 + 3
+    assert await count(resources, PaymentTransaction) == 3 + 1 + 3 + 3  # created, processing, done
+    assert await count(resources, OutboxEvent) == 3 + 1 + 3 + 3
 
 
 async def test_many_concurrent_replays_of_one_key_get_the_one_payment(
