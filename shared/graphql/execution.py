@@ -16,6 +16,7 @@ so answers and errors stay exactly graphql-core's (pure reads may be read twice)
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -31,6 +32,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -44,6 +46,16 @@ class PlainField(NamedTuple):
     attribute: str
     serialise: Callable[[Any], Any] | None  # None: an object (or a list of objects)
     non_null: bool
+    # A leaf value of exactly this type is its own serialisation (a `str` of a String).
+    exact: type | None = None
+
+
+# Scalars whose serialisation gives a value of this exact type back as it is.
+_IDENTICAL: dict[Callable[[Any], Any], type] = {
+    serialize_string: str,
+    serialize_id: str,
+    serialize_boolean: bool,
+}
 
 
 def plain_field(field: GraphQLField) -> PlainField | None:
@@ -55,12 +67,35 @@ def plain_field(field: GraphQLField) -> PlainField | None:
         return None
     non_null = isinstance(field.type, GraphQLNonNull)
     named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    serialise = (
-        named.coerce_output_value
-        if isinstance(named, GraphQLScalarType | GraphQLEnumType)
-        else None
+    serialise: Callable[[Any], Any] | None = None
+    if isinstance(named, GraphQLEnumType):
+        serialise = _enum_serialiser(named)
+    elif isinstance(named, GraphQLScalarType):
+        serialise = named.coerce_output_value
+    exact = _IDENTICAL.get(serialise) if serialise is not None else None
+    return PlainField(
+        definition.default_resolver, definition.python_name, serialise, non_null, exact
     )
-    return PlainField(definition.default_resolver, definition.python_name, serialise, non_null)
+
+
+def _enum_serialiser(type_: GraphQLEnumType) -> Callable[[Any], Any]:
+    """The enum's serialisation, with the names of the members of a Python enum it wraps
+    (Strawberry's) looked up rather than searched for each value."""
+    coerce = type_.coerce_output_value
+    wrapped = getattr(type_, "wrapped_cls", None)
+    if not isinstance(wrapped, type) or not issubclass(wrapped, Enum):
+        return coerce
+    names: dict[Any, Any] = {}
+    for member in wrapped:
+        try:
+            names[member] = coerce(member)
+        except Exception:  # noqa: S112 - left to the standard path, which reports it
+            continue
+
+    def serialise(value: Any) -> Any:
+        return names[value] if type(value) is wrapped else coerce(value)
+
+    return serialise
 
 
 # Per object type: its fields' readings (built once per type; types live as long as the schema).
@@ -81,26 +116,31 @@ class ObjectPlan:
 
     def __init__(self, type_name: str) -> None:
         self.type_name = type_name
-        # (response name, reading, item plan for an object field, the field's type)
+        # (response name, reading (None: `__typename`), item plan of an object field, its type)
         self.fields: list[tuple[str, PlainField | None, ObjectPlan | None, Any]] = []
 
     def complete(self, source: Any) -> Any:
         result: dict[str, Any] = {}
-        for name, reading, plan, type_ in self.fields:
-            if reading is None:
-                result[name] = self.type_name
-                continue
-            if plan is None:
-                value = _read(reading, source)
-            else:
-                try:
-                    value = reading.read(source, reading.attribute)
-                except Exception:
-                    return Undefined
-                value = _complete_value(plan, type_, value)
-            if value is Undefined:
-                return Undefined
-            result[name] = value
+        try:
+            for name, reading, plan, type_ in self.fields:
+                if reading is None:
+                    result[name] = self.type_name
+                    continue
+                value = reading.read(source, reading.attribute)
+                if value is None:
+                    if reading.non_null:
+                        return Undefined
+                elif plan is not None:
+                    value = _complete_value(plan, type_, value)
+                    if value is Undefined:
+                        return Undefined
+                elif type(value) is not reading.exact:
+                    value = reading.serialise(value)  # type: ignore[misc]
+                    if value is None or value is Undefined:
+                        return Undefined
+                result[name] = value
+        except Exception:
+            return Undefined
         return result
 
 
@@ -266,6 +306,8 @@ def _read(reading: PlainField, source: Any) -> Any:
         value = reading.read(source, reading.attribute)
         if value is None:
             return Undefined if reading.non_null else None
+        if type(value) is reading.exact:
+            return value
         serialised = reading.serialise(value)  # type: ignore[misc]
     except Exception:
         return Undefined

@@ -60,6 +60,17 @@ BROKEN: Any = Item(
     at=datetime(2026, 1, 3, tzinfo=UTC),
     count="many",  # type: ignore[arg-type]
 )
+# Values that are not of the field's own Python type, which the scalars still serialise: an
+# int and a bool in String fields, an enum's raw value instead of its member.
+ODD: Any = Item(
+    id=uuid.UUID(int=3),
+    name=5,  # type: ignore[arg-type]
+    price=Decimal("3"),
+    colour="blue",  # type: ignore[arg-type]
+    note=True,  # type: ignore[arg-type]
+    at=datetime(2026, 1, 4, tzinfo=UTC),
+    count=4,
+)
 
 
 @strawberry.type
@@ -107,6 +118,10 @@ class Query:
         return [GOOD, BROKEN]
 
     @strawberry.field
+    def odd(self) -> list[Item]:
+        return [ODD, GOOD]
+
+    @strawberry.field
     def boxes(self) -> list[Box | None]:
         return BOXES
 
@@ -132,6 +147,8 @@ def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
         ("{ broken { id name } }", {}),
         ("{ broken { id count note } }", {}),
         ("{ broken { later name } }", {}),
+        ("{ odd { id name colour note } }", {}),
+        ("{ odd { colour later } }", {}),
         ("{ tags { label weight __typename } }", {}),
         ("{ boxes { name tag { label } spare { label weight } tags { label } } }", {}),
         ("{ boxes { name maybeTags { label } item { id count } } }", {}),
