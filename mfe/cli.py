@@ -126,6 +126,7 @@ def subgraph(
     graceful_timeout: GracefulTimeout = 20,
 ) -> None:
     """Run one subgraph alone."""
+    from shared.heap import settle_heap
     from shared.http.server import serve
 
     configure_logging()
@@ -133,6 +134,7 @@ def subgraph(
     with ExitStack() as stack:
         ensure_services(stack)
         application = _factory(spec)(get_settings())
+        settle_heap()
         serve(
             application,
             host,
@@ -239,6 +241,8 @@ def _run_until_signal(worker: Callable[[Settings, asyncio.Event], Awaitable[None
     import asyncio
     import signal
 
+    from shared.heap import settle_heap
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -249,6 +253,7 @@ def _run_until_signal(worker: Callable[[Settings, asyncio.Event], Awaitable[None
     configure_logging()
     with ExitStack() as stack:
         ensure_services(stack)
+        settle_heap()
         asyncio.run(main())
 
 
