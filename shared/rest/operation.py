@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal
 
+import orjson
 from graphql import (
     GraphQLError,
     GraphQLField,
@@ -219,9 +220,20 @@ def _converter(type_: GraphQLOutputType) -> Converter | None:
     return convert_object
 
 
+# A Decimal's text that is also the JSON number it is written as: `format(Decimal(text), "f")`
+# gives these characters back (no exponent, no sign but `-`, no leading zeros, digits after a
+# point kept, trailing zeros included).
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
 def _decimal(value: Any) -> Any:
+    """A Decimal scalar's text as the exact JSON number `shared.http.responses` writes for it:
+    the text itself when it is already that number (nearly always: amounts as PostgreSQL
+    stores them), without a Decimal made and formatted again; otherwise the Decimal."""
     if value is None:
         return None
+    if type(value) is str and _PLAIN_NUMBER.fullmatch(value):
+        return orjson.Fragment(value.encode())
     try:
         return Decimal(str(value))
     except InvalidOperation:
