@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from router.edge.auth import TokenVerifier
+from router.edge.auth import needed_a_caller, revoked, verified_claims
 from router.edge.forwarding import request_client_ip, subgraph_headers
 from router.edge.graphiql import ASSET_PATH, GRAPHIQL_HTML, graphiql_asset, wants_html
 from router.edge.headers import GRAPHIQL_CSP, EdgeHeadersMiddleware
@@ -77,7 +77,6 @@ class RouterState:
     openapi: OpenAPIAggregator
     redis: Redis | None
     redis_guard: RedisGuard
-    tokens: TokenVerifier
     inflight: InflightRequests | None = None
 
 
@@ -87,11 +86,12 @@ def _json(content: Any, status: int = 200, headers: Mapping[str, str] | None = N
     )
 
 
+def _error_body(error: AppError) -> dict[str, Any]:
+    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+
+
 def _graphql_error(error: AppError) -> Response:
-    body = {
-        "errors": [{"message": error.message, "extensions": {"code": error.code}}],
-    }
-    return _json(body, error.status, error.headers or None)
+    return _json(_error_body(error), error.status, error.headers or None)
 
 
 def _build_state(
@@ -129,7 +129,6 @@ def _build_state(
         openapi=OpenAPIAggregator(gateway.clients, names),
         redis=redis,
         redis_guard=guard,
-        tokens=TokenVerifier(settings),
         inflight=InflightRequests() if deduplicate_inbound else None,
     )
 
@@ -139,22 +138,41 @@ def _state(request: Request) -> RouterState:
     return state
 
 
-async def _admit(request: Request, state: RouterState) -> dict[str, str]:
+async def _run_as_anonymous(_: Request) -> bool:
+    """GraphQL: whether an operation needs a caller is known once it ran (:func:`_run_one`)."""
+    return False
+
+
+async def _admit(
+    request: Request, state: RouterState, needs_caller: Callable[[Request], Awaitable[bool]]
+) -> tuple[dict[str, str], Unauthorized | None]:
     """Authenticate (token, then deny-list and rate limit in one Redis call); returns the
-    RateLimit-* headers; raises :class:`AppError`."""
-    claims = state.tokens.claims(request.headers.get("authorization"))
+    RateLimit-* headers and, when the token was refused but ``needs_caller`` says the request
+    may go on as anonymous, that refusal (the token is then not forwarded); raises
+    :class:`AppError`."""
+    refused: Unauthorized | None = None
+    try:
+        claims = verified_claims(request.headers.get("authorization"), state.settings)
+    except Unauthorized as exc:
+        if await needs_caller(request):
+            raise
+        claims, refused = None, exc
     ip = request_client_ip(request, state.settings.trusted_proxies)
-    decision = await state.limiter.check(request.scope["path"], ip, claims)
+    path = request.scope["path"]
+    decision = await state.limiter.check(path, ip, claims)
+    if decision is not None and decision.revoked:
+        refused = revoked()
+        if await needs_caller(request):
+            raise refused
+        decision = await state.limiter.check(path, ip, None)
     if decision is None:
-        return {}
-    if decision.revoked:
-        raise Unauthorized("The access token has been revoked", code="TOKEN_REVOKED")
+        return {}, refused
     if not decision.allowed:
         state.metrics.rate_limited.inc()
         error = RateLimited(decision.reset_seconds)
         error.headers.update(decision.headers())
         raise error
-    return decision.headers()
+    return decision.headers(), refused
 
 
 # GraphQL ------------------------------------------------------------------------------------
@@ -171,7 +189,22 @@ def _parse_request(payload: Any) -> tuple[str, str | None, dict[str, Any] | None
 
 
 async def _run_one(
-    state: RouterState, request: Request, payload: Any, get: bool = False
+    state: RouterState,
+    request: Request,
+    payload: Any,
+    refused: Unauthorized | None,
+    get: bool = False,
+) -> tuple[dict[str, Any], int]:
+    """One operation's answer and status. With a ``refused`` token it runs as anonymous; if
+    some field then wanted a caller, the answer is the token's refusal (401)."""
+    result, status = await _execute_one(state, request, payload, refused is not None, get)
+    if refused is not None and needed_a_caller(result):
+        return _error_body(refused), refused.status
+    return result, status
+
+
+async def _execute_one(
+    state: RouterState, request: Request, payload: Any, anonymous: bool, get: bool
 ) -> tuple[dict[str, Any], int]:
     try:
         query, operation_name, variables = _parse_request(payload)
@@ -187,7 +220,7 @@ async def _run_one(
             extensions={"code": "METHOD_NOT_ALLOWED"},
         )
         return {"errors": [error.formatted]}, 405
-    headers = subgraph_headers(request, state.settings.trusted_proxies)
+    headers = subgraph_headers(request, state.settings.trusted_proxies, anonymous=anonymous)
     if state.inflight is not None and prepared.kind == "query":
         key = request_key(query, operation_name, variables, headers.get("authorization"))
         result = await state.inflight.run(
@@ -202,7 +235,7 @@ async def graphql_post(request: Request) -> Response:
     state = _state(request)
     try:
         body = await read_body(request, state.settings.max_body_bytes)
-        rate_headers = await _admit(request, state)
+        rate_headers, refused = await _admit(request, state, _run_as_anonymous)
     except AppError as exc:
         return _graphql_error(exc)
     try:
@@ -215,9 +248,9 @@ async def graphql_post(request: Request) -> Response:
             message = f"A batch holds 1 to max_batch {state.limits.max_batch} operations"
             error = {"message": message, "extensions": {"code": "BATCH_LIMIT_EXCEEDED"}}
             return _json({"errors": [error]}, 400, rate_headers)
-        results = await asyncio.gather(*(_run_one(state, request, p) for p in payload))
+        results = await asyncio.gather(*(_run_one(state, request, p, refused) for p in payload))
         return _json([r for r, _ in results], 200, rate_headers)
-    result, status = await _run_one(state, request, payload)
+    result, status = await _run_one(state, request, payload, refused)
     return _json(result, status, rate_headers)
 
 
@@ -230,7 +263,7 @@ async def graphql_get(request: Request) -> Response:
         error = {"message": "Missing 'query' parameter", "extensions": {"code": "BAD_REQUEST"}}
         return _json({"errors": [error]}, 400)
     try:
-        rate_headers = await _admit(request, state)
+        rate_headers, refused = await _admit(request, state, _run_as_anonymous)
     except AppError as exc:
         return _graphql_error(exc)
     payload: dict[str, Any] = {"query": query}
@@ -242,7 +275,7 @@ async def graphql_get(request: Request) -> Response:
         except orjson.JSONDecodeError:
             error = {"message": "'variables' is not JSON", "extensions": {"code": "BAD_REQUEST"}}
             return _json({"errors": [error]}, 400)
-    result, status = await _run_one(state, request, payload, get=True)
+    result, status = await _run_one(state, request, payload, refused, get=True)
     headers = dict(rate_headers)
     if status == 405:
         headers["allow"] = "POST"
@@ -278,7 +311,7 @@ async def rest(request: Request) -> Response:
         return failure(NotFound(f"No API route matches {request.method} {path}"))
     try:
         _check_declared_size(request, state.settings.max_body_bytes)
-        rate_headers = await _admit(request, state)
+        rate_headers, refused = await _admit(request, state, _rest_needs_caller)
     except AppError as exc:
         if exc.status == 401:
             # A stale token is no reason to hide that no route has this method: answer the
@@ -294,12 +327,17 @@ async def rest(request: Request) -> Response:
             state.gateway.clients,
             state.settings.trusted_proxies,
             state.settings.max_body_bytes,
+            anonymous=refused is not None,
         )
     except (httpx.HTTPError, SubgraphUnavailable) as exc:
         log.warning("REST forward to %s failed: %s", domain, exc)
         return failure(ServiceUnavailable(f"The {domain} service is unavailable"))
     response.headers.update(rate_headers)
     return response
+
+
+async def _rest_needs_caller(request: Request) -> bool:
+    return await _state(request).openapi.needs_caller(request.scope["path"], request.method)
 
 
 def _check_declared_size(request: Request, limit: int) -> None:

@@ -1,45 +1,45 @@
-"""Verify the caller's access token once at the edge (pinned algorithm, expiry, token kind).
+"""The caller at the edge: the access token verified once (pinned algorithm, expiry, token kind).
 
-A request without a token passes as anonymous (subgraphs decide what anonymous may do); a
-request with a bad or expired token is refused with 401. Whether the token is revoked is asked
-of Redis on every request, in the rate limiter's script (``router/edge/ratelimit.py``); if
-Redis cannot be asked the token is accepted (logged): subgraphs verify again.
+A request without a token passes as anonymous (subgraphs decide what anonymous may do). A token
+that is bad, expired or revoked is refused with 401 and its code (``INVALID_TOKEN``,
+``TOKEN_EXPIRED``, ``TOKEN_REVOKED``) where the request needs a caller; where it needs none —
+a REST route the subgraphs' OpenAPI documents declare without ``security`` (login, refresh,
+register, …), a GraphQL operation whose fields all answer anonymous callers — the token is
+dropped and the request goes on as anonymous: not forwarded, rate-limited per IP. A client
+holding a stale token (a React app's axios defaults) can then still sign in or refresh.
+
+Verification uses ``shared.security.tokens`` (its cache of verified tokens, until their
+``exp``). Whether the token is revoked is asked of Redis on every request, in the rate
+limiter's script (``router/edge/ratelimit.py``); if Redis cannot be asked the token is accepted
+(logged): subgraphs verify again.
 """
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from shared.config import Settings
+from shared.errors import Unauthorized
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
 
-# Verified tokens remembered at most; the oldest is forgotten first.
-VERIFIED_TOKENS = 10_000
+REVOKED = "TOKEN_REVOKED"
 
 
-class TokenVerifier:
-    """Access tokens → their verified claims. A token that verified once is remembered until
-    its ``exp`` (the moment PyJWT would refuse it), so its signature is not checked again on
-    every request; a token that fails is checked again each time."""
+def verified_claims(authorization: str | None, settings: Settings) -> AccessClaims | None:
+    """The verified claims, None for anonymous; raises :class:`Unauthorized`."""
+    token = bearer_token(authorization)
+    return None if token is None else decode_access_token(token, settings)
 
-    def __init__(self, settings: Settings, size: int = VERIFIED_TOKENS) -> None:
-        self.settings = settings
-        self.size = size
-        self._verified: dict[str, tuple[AccessClaims, float]] = {}
 
-    def claims(self, authorization: str | None) -> AccessClaims | None:
-        """The verified claims, None for anonymous; raises :class:`Unauthorized`."""
-        token = bearer_token(authorization)
-        if token is None:
-            return None
-        known = self._verified.get(token)
-        if known is not None:
-            claims, expires = known
-            if time.time() < expires:
-                return claims
-            del self._verified[token]
-        claims = decode_access_token(token, self.settings)
-        if len(self._verified) >= self.size:
-            del self._verified[next(iter(self._verified))]
-        self._verified[token] = (claims, claims.expires_at.timestamp())
-        return claims
+def revoked() -> Unauthorized:
+    return Unauthorized("The access token has been revoked", code=REVOKED)
+
+
+def needed_a_caller(result: dict[str, Any]) -> bool:
+    """Whether a GraphQL result, executed as anonymous, was refused somewhere for want of a
+    caller (a subgraph's ``UNAUTHORIZED``): the operation was not one anonymous may run."""
+    for error in result.get("errors") or ():
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        if isinstance(extensions, dict) and extensions.get("code") == Unauthorized.code:
+            return True
+    return False

@@ -30,10 +30,15 @@ def forwarded_for(request: HTTPConnection, trusted_proxies: Collection[str]) -> 
     return peer
 
 
-def subgraph_headers(request: HTTPConnection, trusted_proxies: Collection[str]) -> dict[str, str]:
-    """Authorization, X-Request-ID, X-Forwarded-For and the W3C trace headers (``traceparent``,
+def subgraph_headers(
+    request: HTTPConnection, trusted_proxies: Collection[str], *, anonymous: bool = False
+) -> dict[str, str]:
+    """Authorization (not when ``anonymous``: a refused token on a request that needs no
+    caller), X-Request-ID, X-Forwarded-For and the W3C trace headers (``traceparent``,
     ``tracestate``); the secret is added by the client."""
     headers = {name: request.headers[name] for name in FORWARDED_HEADERS if name in request.headers}
+    if anonymous:
+        headers.pop("authorization", None)
     headers["x-request-id"] = request.scope.get("state", {}).get("request_id", "")
     headers["x-forwarded-for"] = forwarded_for(request, trusted_proxies)
     inject_trace_headers(headers)  # the router's own span when one is current (else the caller's)

@@ -104,12 +104,15 @@ def _segments_match(template: str, path: str) -> bool:
     )
 
 
+def _unversioned(path: str) -> str:
+    return "/api/" + path.removeprefix("/api/v1/") if path.startswith("/api/v1/") else path
+
+
 def declared_methods(document: dict[str, Any], path: str) -> frozenset[str] | None:
     """The methods `document` declares for the routes `path` matches (``/api/v1/...`` as
     ``/api/...``; a ``{param}`` matches one segment), with HEAD beside GET and OPTIONS (CORS
     preflight) always; None when no route matches, so the owning subgraph answers (404)."""
-    if path.startswith("/api/v1/"):
-        path = "/api/" + path.removeprefix("/api/v1/")
+    path = _unversioned(path)
     methods: set[str] = set()
     matched = False
     for template, item in (document.get("paths") or {}).items():
@@ -121,6 +124,23 @@ def declared_methods(document: dict[str, Any], path: str) -> frozenset[str] | No
     if "GET" in methods:
         methods.add("HEAD")
     return frozenset(methods | {"OPTIONS"})
+
+
+def needs_caller(document: dict[str, Any], path: str, method: str) -> bool:
+    """Whether the operation `method` `path` runs declares ``security`` (an authenticated
+    caller). Of the routes `path` matches, the one with fewest ``{param}`` segments decides, as
+    the subgraphs route (``/reports`` before ``/{id}``); HEAD is GET's. An operation that is not
+    declared needs a caller: nothing is known to be public about it."""
+    path = _unversioned(path)
+    key = "get" if method == "HEAD" else method.lower()
+    best: tuple[int, Any] | None = None
+    for template, item in (document.get("paths") or {}).items():
+        if isinstance(item, dict) and _segments_match(template, path):
+            params = template.count("{")
+            if best is None or params < best[0]:
+                best = (params, item.get(key))
+    operation = best[1] if best is not None else None
+    return not isinstance(operation, dict) or bool(operation.get("security"))
 
 
 class OpenAPIAggregator:
@@ -163,3 +183,7 @@ class OpenAPIAggregator:
         with a bad token for any other method gets the 405 (with ``Allow``) each subgraph
         would give, instead of a 401 for a method no route has."""
         return declared_methods(await self.document(), path)
+
+    async def needs_caller(self, path: str, method: str) -> bool:
+        """What :func:`needs_caller` says of `method` `path` in the combined document."""
+        return needs_caller(await self.document(), path, method)

@@ -42,6 +42,8 @@ _HOP_BY_HOP_RAW = frozenset(name.encode() for name in HOP_BY_HOP)
 # Not copied from the client's request: hop-by-hop, what subgraph_headers sets itself, and
 # Expect (the router has read the body already; a 100 Continue would only come in between).
 _NOT_COPIED = _HOP_BY_HOP_RAW | {name.encode() for name in FORWARDED_HEADERS} | {b"expect"}
+# Not copied by the streamed forward: hop-by-hop, and Authorization (subgraph_headers adds it).
+_NOT_STREAMED = HOP_BY_HOP | {"authorization"}
 _BODYLESS = frozenset({"GET", "OPTIONS"})
 # An answer of at most this many bytes (declared) is read whole and sent with its length.
 BUFFERED_ANSWER_BYTES = 256 * 1024
@@ -99,13 +101,16 @@ async def forward(
     clients: SubgraphClients,
     trusted_proxies: Collection[str],
     max_body_bytes: int,
+    *,
+    anonymous: bool = False,
 ) -> Response:
     """The subgraph's answer to the request; raises ``httpx.HTTPError`` or
-    :class:`SubgraphUnavailable` when there is none."""
+    :class:`SubgraphUnavailable` when there is none. ``anonymous``: the client's
+    ``Authorization`` is not forwarded (a refused token on a route that needs no caller)."""
     forwarder = clients.forwarder(graph)
     method = request.method
     if forwarder is None or method == "HEAD":
-        return await _forward_streamed(request, graph, clients, trusted_proxies)
+        return await _forward_streamed(request, graph, clients, trusted_proxies, anonymous)
     lines = []
     declared: bytes | None = None
     streamed = False
@@ -122,9 +127,9 @@ async def forward(
     body = b""
     if method not in _BODYLESS:
         if streamed or (declared is not None and not _is_small(declared, max_body_bytes)):
-            return await _forward_streamed(request, graph, clients, trusted_proxies)
+            return await _forward_streamed(request, graph, clients, trusted_proxies, anonymous)
         body = await request.body()
-    lines.append(_header_bytes(subgraph_headers(request, trusted_proxies)))
+    lines.append(_header_bytes(subgraph_headers(request, trusted_proxies, anonymous=anonymous)))
     target = upstream_path(request)
     query = request.scope.get("query_string")
     if query:
@@ -153,11 +158,15 @@ def _is_small(declared: bytes, limit: int) -> bool:
 
 
 async def _forward_streamed(
-    request: Request, graph: str, clients: SubgraphClients, trusted_proxies: Collection[str]
+    request: Request,
+    graph: str,
+    clients: SubgraphClients,
+    trusted_proxies: Collection[str],
+    anonymous: bool,
 ) -> Response:
     """Stream the request to ``graph`` through httpx and its answer back."""
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-    headers.update(subgraph_headers(request, trusted_proxies))
+    headers = {k: v for k, v in request.headers.items() if k not in _NOT_STREAMED}
+    headers.update(subgraph_headers(request, trusted_proxies, anonymous=anonymous))
     url = clients.base_url(graph) + upstream_path(request)
     if request.url.query:
         url += "?" + request.url.query

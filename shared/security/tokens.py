@@ -61,7 +61,8 @@ def issue_access_token(
 # Tokens already verified, by (token, secret, algorithm): a caller sends the same token with
 # every request, and verifying it (base64, JSON, HMAC, claims) costs more than the rest of a
 # small read's own work. A hit still checks the expiry, as a verification would; revocation is
-# not cached (the deny-list is asked on every request). Emptied when full.
+# not cached (the deny-list is asked on every request). One cache per process, for the router's
+# edge and the subgraphs alike; when full, the oldest entry is forgotten first.
 _VERIFIED: dict[tuple[str, str, str], AccessClaims] = {}
 VERIFIED_CACHE_SIZE = 10_000
 
@@ -74,7 +75,7 @@ def decode_access_token(token: str, settings: Settings) -> AccessClaims:
     if claims is None:
         claims = _verify(token, settings)
         if len(_VERIFIED) >= VERIFIED_CACHE_SIZE:
-            _VERIFIED.clear()
+            del _VERIFIED[next(iter(_VERIFIED))]
         _VERIFIED[key] = claims
     elif claims.expires_at.timestamp() <= time.time():  # PyJWT's test: exp <= now
         del _VERIFIED[key]

@@ -33,10 +33,10 @@ apiClient.interceptors.response.use(
     const retryable = original && !original._retry && !original.url.startsWith("/auth/");
     if (error.response?.status === 401 && retryable && authStore.refreshToken) {
       original._retry = true;
-      // Without apiClient's interceptors: the platform refuses any request whose bearer token
-      // has expired, the refresh route's too, so the refresh carries no Authorization header.
-      refreshing ??= axios
-        .post(`${BASE_URL}/api/auth/refresh`, { refreshToken: authStore.refreshToken })
+      // Through apiClient, so with the expired token in Authorization: a route that needs no
+      // caller (refresh, login) takes a stale token as no token.
+      refreshing ??= apiClient
+        .post("/auth/refresh", { refreshToken: authStore.refreshToken })
         .then((response) => {
           const { accessToken, refreshToken } = response.data.data;
           Object.assign(authStore, { accessToken, refreshToken });

@@ -112,9 +112,15 @@ def _rest_app(name: str) -> Starlette:
                 "openapi": "3.1.0",
                 "info": {"title": name, "version": "1"},
                 "paths": {
+                    # GET and POST need no caller, PUT and DELETE do (as `security` says).
                     f"/api/{name}/echo": {
-                        method: {"responses": {"200": {}}}
-                        for method in ("get", "post", "put", "delete")
+                        method: {"responses": {"200": {}}, **private}
+                        for method, private in (
+                            ("get", {}),
+                            ("post", {}),
+                            ("put", {"security": [{"bearerAuth": []}]}),
+                            ("delete", {"security": [{"bearerAuth": []}]}),
+                        )
                     }
                 },
                 "components": {"schemas": {f"{name.title()}Echo": {"type": "object"}}},

@@ -55,6 +55,13 @@ class Query:
         return make_user(id)
 
     @strawberry.field
+    def viewer(self, info: strawberry.Info) -> User | None:
+        """Like the domain subgraphs' guarded fields: an anonymous caller gets UNAUTHORIZED."""
+        if "authorization" not in info.context["request"].headers:
+            raise GraphQLError("Authentication required", extensions={"code": "UNAUTHORIZED"})
+        return make_user("1")
+
+    @strawberry.field
     def boom(self) -> str | None:
         raise GraphQLError("users exploded", extensions={"code": "BOOM"})
 

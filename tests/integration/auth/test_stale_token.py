@@ -1,0 +1,60 @@
+"""The auth subgraph on its own: a stale access token sent to a route that needs no caller is
+no reason to refuse it (the router forwards none there, but a subgraph must not depend on it);
+routes that need a caller answer 401 with the token's code."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from shared.config import Settings
+from shared.rbac import Role
+from shared.security.tokens import issue_access_token
+from tests.integration.auth.conftest import PASSWORD
+from tests.integration.conftest import ApiClient
+
+
+async def test_public_routes_take_a_stale_token_as_none(
+    register: Callable[..., Any], api: ApiClient, settings: Settings
+) -> None:
+    session = await register("stale@example.com")
+    expired, _ = issue_access_token(
+        settings.model_copy(update={"jwt_expires_in": timedelta(seconds=-5)}),
+        user_id=uuid.UUID(session["user"]["id"]),
+        email="stale@example.com",
+        role=Role.CUSTOMER,
+    )
+    revoked = session["accessToken"]
+    logout = await api.http.post("/api/auth/logout", headers=api.auth(revoked))
+    assert logout.status_code == 200
+    login = {"email": "stale@example.com", "password": PASSWORD}
+    for token, code in (
+        (expired, "TOKEN_EXPIRED"),
+        ("not.a.jwt", "INVALID_TOKEN"),
+        (revoked, "TOKEN_REVOKED"),
+    ):
+        headers = api.auth(token)
+        signed_in = await api.http.post("/api/auth/login", json=login, headers=headers)
+        assert signed_in.status_code == 200, (code, signed_in.text)
+        refresh = {"refreshToken": signed_in.json()["data"]["refreshToken"]}
+        refreshed = await api.http.post("/api/auth/refresh", json=refresh, headers=headers)
+        assert refreshed.status_code == 200, (code, refreshed.text)
+        account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
+        registered = await api.http.post(
+            "/api/auth/register", json={**account, "name": "New"}, headers=headers
+        )
+        assert registered.status_code == 201, (code, registered.text)
+        forgot = await api.http.post(
+            "/api/auth/forgot-password", json={"email": "stale@example.com"}, headers=headers
+        )
+        assert forgot.status_code == 200, (code, forgot.text)
+        graph = await api.graphql(
+            "mutation($input: LoginInput!) { login(input: $input) { user { email } } }",
+            {"input": login},
+            token=token,
+        )
+        assert graph["data"]["login"]["user"]["email"] == "stale@example.com", code
+        me = await api.http.get("/api/auth/me", headers=headers)
+        assert me.status_code == 401 and me.json()["error"]["code"] == code
