@@ -30,11 +30,12 @@ RUN python3 -m venv /opt/uv \
     && /opt/uv/bin/python -m pip install --quiet "uv==0.13.9" \
     && ln -s /opt/uv/bin/uv /usr/local/bin/uv
 WORKDIR /app
-# Dependencies first (a layer that changes only with the lock), then the project itself.
+# Dependencies first (a layer that changes only with the lock), then the project itself; no
+# default groups: the dev tools and the embedded PostgreSQL/Redis (`mfe up` without URLs) stay out.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-default-groups --no-install-project
 COPY . .
-RUN uv sync --frozen --no-dev \
+RUN uv sync --frozen --no-default-groups \
     && /app/.venv/bin/python -m compileall -q mfe shared subgraphs router migrations
 
 # ---- runtime: the virtualenv and the code, a non-root user, no build tools or caches ----------

