@@ -221,7 +221,7 @@ def test_dockerfile_shape() -> None:
     stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\w+)", text, re.MULTILINE)
     assert stages == ["builder", "runtime"]
     builder, runtime = text.split("AS runtime", 1)
-    assert "uv sync --frozen --no-dev" in builder
+    assert "uv sync --frozen --no-default-groups" in builder  # no dev tools, no embedded servers
     assert "COPY --from=builder /app /app" in runtime
     user = re.findall(r"^USER\s+(\S+)", runtime, re.MULTILINE)
     assert user and not user[-1].startswith(("0", "root"))
