@@ -5,6 +5,14 @@ lean keep-alive pool of ``router/executor/http1.py``: raw headers in and out (se
 ``Set-Cookie`` stay several), the body buffered, the answer buffered while small and streamed
 when large. HEAD, chunked or larger bodies, multipart uploads, ``https://`` subgraphs and
 subgraphs with an httpx transport (tests) are streamed through httpx as before.
+
+What the subgraph receives is the client's request: its headers as sent (but hop-by-hop ones and
+what :func:`subgraph_headers` sets) and ``Content-Length`` only with a body or on POST/PUT/PATCH,
+as httpx sent it. httpx also filled in the headers a client left out: ``Accept: */*``,
+``Accept-Encoding: gzip, deflate`` and ``User-Agent: python-httpx/…``; the lean forward does
+not. Nothing of the platform reads the first, the second made subgraphs compress (swagger
+assets) for clients that had not asked for it, and the third stood in the audit log as the
+caller's user agent; a client that sends them still has them forwarded.
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ _NOT_COPIED = _HOP_BY_HOP_RAW | {name.encode() for name in FORWARDED_HEADERS} | 
 # Not copied by the streamed forward: hop-by-hop, and Authorization (subgraph_headers adds it).
 _NOT_STREAMED = HOP_BY_HOP | {"authorization"}
 _BODYLESS = frozenset({"GET", "OPTIONS"})
+# Methods whose request always has a body: an empty one is still sent with `content-length: 0`
+# (as httpx does); other methods without a body send no Content-Length (RFC 9110 8.6).
+_BODY_EXPECTED = frozenset({"POST", "PUT", "PATCH"})
 # An answer of at most this many bytes (declared) is read whole and sent with its length.
 BUFFERED_ANSWER_BYTES = 256 * 1024
 _NO_CONTENT = frozenset({204, 304})
@@ -124,11 +135,13 @@ async def forward(
         if name == b"content-type" and value[:10].lower() == b"multipart/":
             streamed = True
         lines.append(b"%s: %s\r\n" % (name, value))
-    body = b""
+    body: bytes | None = None
     if method not in _BODYLESS:
         if streamed or (declared is not None and not _is_small(declared, max_body_bytes)):
             return await _forward_streamed(request, graph, clients, trusted_proxies, anonymous)
         body = await request.body()
+        if not body and method not in _BODY_EXPECTED:
+            body = None
     lines.append(_header_bytes(subgraph_headers(request, trusted_proxies, anonymous=anonymous)))
     target = upstream_path(request)
     query = request.scope.get("query_string")

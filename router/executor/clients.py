@@ -133,11 +133,15 @@ class SubgraphClients:
         variables: dict[str, Any] | None,
         headers: Mapping[str, str] | None = None,
         deduplicate: bool = False,
+        *,
+        read_only: bool,
     ) -> dict[str, Any]:
         """POST a GraphQL request; raises :class:`SubgraphUnavailable` on transport failure.
 
-        With ``deduplicate`` (queries only), a request identical to one in flight waits for
-        that one's answer instead of being sent again.
+        ``read_only``: a query, so it may be sent twice (a pooled connection found
+        closed is replaced once; a mutation's is not, it may have reached the subgraph). With
+        ``deduplicate`` (queries only), a request identical to one in flight waits for that
+        one's answer instead of being sent again.
         """
         body: dict[str, Any] = {"query": query}
         if variables:
@@ -146,7 +150,7 @@ class SubgraphClients:
         request_headers = {"content-type": "application/json", "accept": "application/json"}
         request_headers.update(headers or {})
         if not deduplicate:
-            return _payload(graph, *await self._post(graph, content, request_headers))
+            return _payload(graph, *await self._post(graph, content, request_headers, read_only))
         # Only headers that can change the answer take part (not X-Request-ID / XFF).
         identity = tuple((k, v) for k, v in (headers or {}).items() if k in ANSWER_HEADERS)
         key = (graph, content, identity)
@@ -157,7 +161,7 @@ class SubgraphClients:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            answer = await self._post(graph, content, request_headers)
+            answer = await self._post(graph, content, request_headers, read_only)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # marks it retrieved: waiters re-raise it, nobody else must
@@ -173,16 +177,20 @@ class SubgraphClients:
         if graph not in self._http1:
             headers = {ROUTER_SECRET_HEADER: self.secret} if self.secret else {}
             try:
-                self._http1[graph] = Http1Client(self.urls[graph], headers)
+                self._http1[graph] = Http1Client(
+                    self.urls[graph], headers, max_idle=IDLE_CONNECTION_SECONDS
+                )
             except ValueError:
                 self._http1[graph] = None
         return self._http1[graph]
 
-    async def _post(self, graph: str, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    async def _post(
+        self, graph: str, content: bytes, headers: dict[str, str], read_only: bool
+    ) -> tuple[int, bytes]:
         if graph not in self.transports and (lean := self._lean(graph)) is not None:
             try:
                 async with asyncio.timeout(self._timeout_seconds):
-                    return await lean.post(content, headers)
+                    return await lean.post(content, headers, retry=read_only)
             except (TimeoutError, OSError, ConnectionLost) as exc:
                 raise SubgraphUnavailable(graph, type(exc).__name__) from exc
         if graph in self.transports:

@@ -119,13 +119,15 @@ class Executor:
         return {name: run.variables[name] for name in node.variables if name in run.variables}
 
     async def _run_root(self, node: FetchNode, run: _Run) -> None:
+        query = node.operation.startswith("query")
         try:
             payload = await self.clients.post_graphql(
                 node.graph,
                 node.operation,
                 self._variables(node, run),
                 run.headers,
-                deduplicate=self.deduplicate and node.operation.startswith("query"),
+                deduplicate=self.deduplicate and query,
+                read_only=query,
             )
         except SubgraphUnavailable as exc:
             for item in node.selections:
@@ -151,7 +153,7 @@ class Executor:
             return
         try:
             payload = await self.clients.post_graphql(
-                node.graph, node.operation, variables, run.headers, self.deduplicate
+                node.graph, node.operation, variables, run.headers, self.deduplicate, read_only=True
             )
         except SubgraphUnavailable as exc:
             targets = next(t for t in batches if t)

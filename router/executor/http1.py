@@ -4,8 +4,10 @@ Each connection is an ``asyncio.Protocol`` with an ``httptools`` response parser
 uvicorn uses): one request at a time, returned to the pool when the response is complete and
 keep-alive holds. Per subgraph call it costs a fraction of aiohttp's CPU (no request/response
 objects, no middleware, no header multidicts). Plain ``http://`` only; ``https://`` subgraphs
-go through aiohttp. A request on a pooled connection that the server closed while idle
-(nothing received) is sent once more on a new connection.
+go through aiohttp. A connection idle longer than ``max_idle`` is closed rather than used (the
+server may be closing it). A request on a pooled connection that the server closed unseen
+(nothing received) is sent once more on a new connection only when it may be sent twice
+(a query; a mutation may have reached the server: it fails instead).
 
 REST forwarding uses the same pool with :class:`_ForwardConnection`: the status and the raw
 response headers as soon as they are in, the body buffered while small and then streamed
@@ -16,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 import httptools
+
+R = TypeVar("R")
 
 
 class ConnectionLost(Exception):
@@ -31,15 +35,18 @@ class ConnectionLost(Exception):
         self.received = received
 
 
-class _Connection(asyncio.Protocol):
-    def __init__(self, pool: OriginPool) -> None:
+class _PooledConnection(asyncio.Protocol, Generic[R]):
+    """One keep-alive connection of an :class:`OriginPool`, its responses parsed by
+    ``httptools`` (the subclass has the parser's callbacks): one request at a time, back to the
+    pool when its response is complete and keep-alive holds."""
+
+    def __init__(self, pool: OriginPool[R]) -> None:
         self.pool = pool
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.body: list[bytes] = []
         self.received = False
         self.closed = False
+        self.idle_since = 0.0
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -57,6 +64,36 @@ class _Connection(asyncio.Protocol):
         self.pool.forget(self)
         self._fail(ConnectionLost(self.received))
 
+    def exchange(self, request: bytes) -> Awaitable[R]:
+        """Send ``request``; its answer (raises :class:`ConnectionLost`)."""
+        raise NotImplementedError
+
+    def _fail(self, exc: Exception) -> None:
+        raise NotImplementedError
+
+    def _finished(self) -> None:
+        """The response is complete: back to the pool, or closed."""
+        self.received = False
+        if self.parser.should_keep_alive() and not self.closed:
+            self.idle_since = time.monotonic()
+            self.pool.release(self)
+        else:
+            self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+
+class _Connection(_PooledConnection[tuple[int, bytes]]):
+    """Answers with the status and the whole body."""
+
+    def __init__(self, pool: OriginPool[tuple[int, bytes]]) -> None:
+        super().__init__(pool)
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.body: list[bytes] = []
+
     # httptools callbacks
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
@@ -65,13 +102,8 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         status = self.parser.get_status_code()
         body = b"".join(self.body)
-        keep_alive = self.parser.should_keep_alive()
         self.body = []
-        self.received = False
-        if keep_alive and not self.closed:
-            self.pool.release(self)
-        else:
-            self.close()
+        self._finished()
         if waiter is not None and not waiter.done():
             waiter.set_result((status, body))
 
@@ -81,54 +113,65 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(exc)
         self.close()
 
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
-
-    def send(self, request: bytes) -> asyncio.Future[tuple[int, bytes]]:
+    def exchange(self, request: bytes) -> asyncio.Future[tuple[int, bytes]]:
         assert self.transport is not None
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return self.waiter
 
 
-class OriginPool:
-    """Idle keep-alive connections to one ``host:port``."""
+class OriginPool(Generic[R]):
+    """Idle keep-alive connections to one ``host:port``, made by ``factory``. An idle one older
+    than ``max_idle`` seconds is closed rather than used (the server may be closing it)."""
 
-    def __init__(self, host: str, port: int, limit: int = 200) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        factory: Callable[[OriginPool[R]], _PooledConnection[R]],
+        limit: int = 200,
+        max_idle: float = 2.0,
+    ) -> None:
         self.host = host
         self.port = port
-        self.idle: list[_Connection] = []
+        self.factory = factory
+        self.idle: list[_PooledConnection[R]] = []
         self.limit = limit
+        self.max_idle = max_idle
 
-    async def _connect(self) -> _Connection:
+    async def request(self, request: bytes, retry: bool) -> R:
+        """Send ``request`` on an idle connection, or a new one. One the server closed unseen
+        (nothing received) is replaced once when ``retry``: only for a request that may be sent
+        twice, as it may have reached the server."""
+        now = time.monotonic()
+        while self.idle:
+            connection = self.idle.pop()
+            if connection.closed:
+                continue
+            if now - connection.idle_since > self.max_idle:
+                connection.close()
+                continue
+            try:
+                return await connection.exchange(request)
+            except ConnectionLost as exc:
+                if exc.received or not retry:
+                    raise
+                break
         loop = asyncio.get_running_loop()
-        _, protocol = await loop.create_connection(lambda: _Connection(self), self.host, self.port)
-        return protocol
+        _, connection = await loop.create_connection(
+            lambda: self.factory(self), self.host, self.port
+        )
+        return await connection.exchange(request)
 
-    def release(self, connection: Any) -> None:
+    def release(self, connection: _PooledConnection[R]) -> None:
         if len(self.idle) < self.limit:
             self.idle.append(connection)
         else:
             connection.close()
 
-    def forget(self, connection: Any) -> None:
+    def forget(self, connection: _PooledConnection[R]) -> None:
         if connection in self.idle:
             self.idle.remove(connection)
-
-    async def request(self, request: bytes) -> tuple[int, bytes]:
-        while self.idle:
-            connection = self.idle.pop()
-            if connection.closed:
-                continue
-            try:
-                return await connection.send(request)
-            except ConnectionLost as exc:
-                if exc.received:
-                    raise
-                break  # closed by the server while idle: once more on a new connection
-        return await (await self._connect()).send(request)
 
     def close(self) -> None:
         for connection in self.idle:
@@ -136,22 +179,35 @@ class OriginPool:
         self.idle.clear()
 
 
+def _origin(url: str) -> tuple[str, int, str]:
+    """Host, port and ``Host`` header of a plain ``http://`` URL (ValueError otherwise)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"not a plain http:// URL: {url}")
+    port = parts.port or 80
+    return parts.hostname, port, parts.hostname if port == 80 else f"{parts.hostname}:{port}"
+
+
 class Http1Client:
     """POSTs to one URL over an :class:`OriginPool`, with fixed headers on every request."""
 
-    def __init__(self, url: str, headers: Mapping[str, str], limit: int = 200) -> None:
+    def __init__(
+        self, url: str, headers: Mapping[str, str], limit: int = 200, max_idle: float = 2.0
+    ) -> None:
+        host, port, host_header = _origin(url)
+        self.pool: OriginPool[tuple[int, bytes]] = OriginPool(
+            host, port, _Connection, limit, max_idle
+        )
         parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"not a plain http:// URL: {url}")
-        port = parts.port or 80
-        self.pool = OriginPool(parts.hostname, port, limit)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        host = parts.hostname if port == 80 else f"{parts.hostname}:{port}"
-        fixed = {"host": host, "user-agent": "mfe-router", **headers}
+        fixed = {"host": host_header, "user-agent": "mfe-router", **headers}
         self.head = f"POST {path} HTTP/1.1\r\n".encode() + _header_bytes(fixed)
 
-    async def post(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
-        """Status and body of the response (raises ``OSError``/:class:`ConnectionLost`)."""
+    async def post(
+        self, body: bytes, headers: Mapping[str, str], retry: bool = False
+    ) -> tuple[int, bytes]:
+        """Status and body of the response (raises ``OSError``/:class:`ConnectionLost`).
+        ``retry``: the request may be sent twice (a query), see :meth:`OriginPool.request`."""
         request = b"".join(
             (
                 self.head,
@@ -160,7 +216,7 @@ class Http1Client:
                 body,
             )
         )
-        return await self.pool.request(request)
+        return await self.pool.request(request, retry)
 
     def close(self) -> None:
         self.pool.close()
@@ -263,35 +319,16 @@ class Reply:
             self.connection.abandon(self)
 
 
-class _ForwardConnection(asyncio.Protocol):
+class _ForwardConnection(_PooledConnection["Reply"]):
     """One keep-alive connection that answers with a :class:`Reply` (status, headers, body)."""
 
-    def __init__(self, pool: ForwardPool) -> None:
-        self.pool = pool
-        self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
+    pool: ForwardPool
+
+    def __init__(self, pool: OriginPool[Reply]) -> None:
+        super().__init__(pool)
         self.reply: Reply | None = None
-        self.received = False
-        self.closed = False
         self.paused = False
         self.interim = False
-        self.idle_since = 0.0
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.received = True
-        try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        self.pool.forget(self)
-        self._fail(ConnectionLost(self.received))
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -327,13 +364,8 @@ class _ForwardConnection(asyncio.Protocol):
             self.interim = False
             return
         reply, self.reply = self.reply, None
-        self.received = False
         self.resume()
-        if self.parser.should_keep_alive() and not self.closed:
-            self.idle_since = time.monotonic()
-            self.pool.release(self)
-        else:
-            self.close()
+        self._finished()
         if reply is not None:
             reply.complete = True
             reply.notify()
@@ -360,11 +392,6 @@ class _ForwardConnection(asyncio.Protocol):
             self.reply = None
         self.close()
 
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.close()
-
     async def exchange(self, request: bytes) -> Reply:
         assert self.transport is not None
         reply = Reply(self)
@@ -378,41 +405,15 @@ class _ForwardConnection(asyncio.Protocol):
         return reply
 
 
-class ForwardPool(OriginPool):
-    """Keep-alive :class:`_ForwardConnection` s to one origin; an idle one older than
-    ``max_idle`` seconds is closed rather than used (the server may be closing it)."""
+class ForwardPool(OriginPool["Reply"]):
+    """Keep-alive :class:`_ForwardConnection` s to one origin, with the time a reply's body
+    may take to come."""
 
     def __init__(
         self, host: str, port: int, limit: int, max_idle: float, read_timeout: float
     ) -> None:
-        super().__init__(host, port, limit)
-        self.max_idle = max_idle
+        super().__init__(host, port, _ForwardConnection, limit, max_idle)
         self.read_timeout = read_timeout
-
-    async def _connect_forward(self) -> _ForwardConnection:
-        loop = asyncio.get_running_loop()
-        factory: Callable[[], _ForwardConnection] = lambda: _ForwardConnection(self)  # noqa: E731
-        _, protocol = await loop.create_connection(factory, self.host, self.port)
-        return protocol
-
-    async def exchange(self, request: bytes, retry: bool) -> Reply:
-        """Send ``request``; a pooled connection the server closed unseen is replaced once when
-        ``retry`` (idempotent requests only)."""
-        now = time.monotonic()
-        while self.idle:
-            connection: _ForwardConnection = self.idle.pop()  # type: ignore[assignment]
-            if connection.closed:
-                continue
-            if now - connection.idle_since > self.max_idle:
-                connection.close()
-                continue
-            try:
-                return await connection.exchange(request)
-            except ConnectionLost as exc:
-                if exc.received or not retry:
-                    raise
-                break
-        return await (await self._connect_forward()).exchange(request)
 
 
 class Http1Forwarder:
@@ -427,23 +428,21 @@ class Http1Forwarder:
         limit: int = 200,
         max_idle: float = 2.0,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"not a plain http:// URL: {url}")
-        port = parts.port or 80
-        self.pool = ForwardPool(parts.hostname, port, limit, max_idle, timeout)
-        host = parts.hostname if port == 80 else f"{parts.hostname}:{port}"
-        self.fixed = _header_bytes({"host": host, **headers})
+        host, port, host_header = _origin(url)
+        self.pool = ForwardPool(host, port, limit, max_idle, timeout)
+        self.fixed = _header_bytes({"host": host_header, **headers})
         self.timeout = timeout
 
-    async def send(self, request_line: bytes, headers: bytes, body: bytes, retry: bool) -> Reply:
+    async def send(
+        self, request_line: bytes, headers: bytes, body: bytes | None, retry: bool
+    ) -> Reply:
         """The reply once its head is in (raises ``OSError``, ``TimeoutError``,
-        :class:`ConnectionLost`, ``httptools.HttpParserError``)."""
-        request = b"".join(
-            (request_line, self.fixed, headers, b"content-length: %d\r\n\r\n" % len(body), body)
-        )
+        :class:`ConnectionLost`, ``httptools.HttpParserError``). ``body`` None: the request
+        has none, and no ``Content-Length`` either."""
+        length = b"\r\n" if body is None else b"content-length: %d\r\n\r\n" % len(body)
+        request = b"".join((request_line, self.fixed, headers, length, body or b""))
         async with asyncio.timeout(self.timeout):
-            return await self.pool.exchange(request, retry)
+            return await self.pool.request(request, retry)
 
     def close(self) -> None:
         self.pool.close()

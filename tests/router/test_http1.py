@@ -94,48 +94,78 @@ async def test_a_connection_lost_mid_response_and_a_refused_one() -> None:
         Http1Client("https://example.com/graphql", {})
 
 
-async def test_forward_retries_only_idempotent_requests_on_a_stale_connection() -> None:
-    """A pooled connection that the server closes as the next request arrives (nothing
-    answered): a GET goes once more on a new connection, a POST fails (it may not be sent
-    twice)."""
-    connections = 0
+@pytest.fixture
+async def drops_the_second() -> AsyncIterator[tuple[str, list[int]]]:
+    """A server that answers a connection's first request (keep-alive) and closes it unanswered
+    on the next one, as a server closing an idle connection does when a request arrives; the
+    list counts connections."""
+    connections = [0]
 
     async def answer_once_then_drop(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        nonlocal connections
-        connections += 1
+        connections[0] += 1
         await reader.readuntil(b"\r\n\r\n")
-        writer.write(ok(b"{}"))  # keep-alive, but the next request is dropped unanswered
+        writer.write(ok(b"{}"))
         await writer.drain()
         await reader.readuntil(b"\r\n\r\n")
         writer.close()
 
     listening = await asyncio.start_server(answer_once_then_drop, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
-    forwarder = Http1Forwarder(f"http://127.0.0.1:{port}", {}, timeout=5, max_idle=60)
-    get, post = b"GET / HTTP/1.1\r\n", b"POST / HTTP/1.1\r\n"
-    reply = await forwarder.send(get, b"", b"", retry=True)
-    assert (reply.status, await reply.read()) == (200, b"{}")
-    reply = await forwarder.send(get, b"", b"", retry=True)
-    assert (reply.status, await reply.read()) == (200, b"{}")
-    assert connections == 2
-    with pytest.raises(ConnectionLost):
-        await forwarder.send(post, b"", b"{}", retry=False)
-    assert connections == 2
-    forwarder.close()
+    yield f"http://127.0.0.1:{port}/graphql", connections
     listening.close()
 
 
-async def test_forward_replaces_a_connection_idle_too_long() -> None:
-    handler = Server([ok(b"{}"), ok(b"{}")])
+async def test_forward_retries_only_idempotent_requests_on_a_stale_connection(
+    drops_the_second: tuple[str, list[int]],
+) -> None:
+    """A pooled connection that the server closes as the next request arrives (nothing
+    answered): a GET goes once more on a new connection, a POST fails (it may not be sent
+    twice)."""
+    url, connections = drops_the_second
+    forwarder = Http1Forwarder(url, {}, timeout=5, max_idle=60)
+    get, post = b"GET / HTTP/1.1\r\n", b"POST / HTTP/1.1\r\n"
+    reply = await forwarder.send(get, b"", None, retry=True)
+    assert (reply.status, await reply.read()) == (200, b"{}")
+    reply = await forwarder.send(get, b"", None, retry=True)
+    assert (reply.status, await reply.read()) == (200, b"{}")
+    assert connections == [2]
+    with pytest.raises(ConnectionLost):
+        await forwarder.send(post, b"", b"{}", retry=False)
+    assert connections == [2]
+    forwarder.close()
+
+
+async def test_graphql_posts_are_sent_again_only_for_queries(
+    drops_the_second: tuple[str, list[int]],
+) -> None:
+    """The same for the GraphQL client: a query goes once more, a mutation (which the subgraph
+    may have received and run) fails instead of running twice."""
+    url, connections = drops_the_second
+    client = Http1Client(url, {}, max_idle=60)
+    assert await client.post(b"{}", {}, retry=True) == (200, b"{}")
+    assert await client.post(b"{}", {}, retry=True) == (200, b"{}")
+    assert connections == [2]
+    with pytest.raises(ConnectionLost):
+        await client.post(b"{}", {}, retry=False)
+    assert connections == [2]
+    client.close()
+
+
+async def test_a_connection_idle_too_long_is_replaced() -> None:
+    handler = Server([ok(b"{}")] * 4)
     listening = await asyncio.start_server(handler.handle, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
     forwarder = Http1Forwarder(f"http://127.0.0.1:{port}", {}, timeout=5, max_idle=0.05)
+    client = Http1Client(f"http://127.0.0.1:{port}/graphql", {}, max_idle=0.05)
     post = b"POST / HTTP/1.1\r\n"
     assert (await forwarder.send(post, b"", b"{}", retry=False)).status == 200
+    assert (await client.post(b"{}", {}))[0] == 200
     await asyncio.sleep(0.1)
     assert (await forwarder.send(post, b"", b"{}", retry=False)).status == 200
-    assert handler.connections == 2
+    assert (await client.post(b"{}", {}))[0] == 200
+    assert handler.connections == 4
     forwarder.close()
+    client.close()
     listening.close()

@@ -197,6 +197,22 @@ async def test_request_bodies_small_chunked_and_too_big(client: httpx.AsyncClien
     assert (empty["method"], empty["size"]) == ("DELETE", 0)
 
 
+async def test_content_length_only_with_a_body_or_where_one_is_expected(
+    client: httpx.AsyncClient,
+) -> None:
+    """As httpx sent them: no ``content-length: 0`` on a GET or DELETE without a body (a
+    server may take it for a body), but on an empty POST/PUT/PATCH."""
+
+    def length(response: httpx.Response) -> list[str]:
+        return [v for k, v in _echoed(response)["headers"] if k == "content-length"]
+
+    for method in ("GET", "DELETE", "OPTIONS"):
+        assert length(await client.request(method, "/api/upstream/echo")) == [], method
+    assert length(await client.request("DELETE", "/api/upstream/echo", content=b"{}")) == ["2"]
+    for method in ("POST", "PUT", "PATCH"):
+        assert length(await client.request(method, "/api/upstream/echo")) == ["0"], method
+
+
 async def test_uploads_are_streamed_whole(client: httpx.AsyncClient) -> None:
     photo = b"\x89PNG" + bytes(range(256)) * 100
     echoed = _echoed(
