@@ -1,7 +1,13 @@
-"""uvicorn with a drain phase: the one way every service (subgraphs and router) is served."""
+"""uvicorn with a drain phase: the one way every service (subgraphs and router) is served.
+
+Unless told otherwise, a service runs on uvloop with httptools, and a response's bytes leave
+in one write: uvicorn writes the status line and headers, then the body, each a `send` of its
+own; `CoalescingHttpProtocol` gives it a transport that joins what one turn of the loop writes
+into one."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import time
@@ -9,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared.http.middleware import DrainState
 
@@ -45,6 +52,45 @@ class GracefulServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
+class CoalescedWrites:
+    """A transport whose writes during one turn of the loop go out as one write at its end
+    (or when it closes); everything else is the wrapped transport's."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._pending is None:
+            self._pending = [data]
+            self._loop.call_soon(self._flush)
+        else:
+            self._pending.append(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class CoalescingHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, writing through `CoalescedWrites`."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        coalesced = CoalescedWrites(transport, asyncio.get_running_loop())
+        super().connection_made(coalesced)  # type: ignore[arg-type]
+
+
 def serve(
     application: Any,
     host: str,
@@ -55,7 +101,8 @@ def serve(
     **options: Any,
 ) -> None:
     """Run an ASGI app until SIGTERM/SIGINT, draining as `GracefulServer` describes. Extra
-    `options` go to uvicorn's Config (e.g. `loop="uvloop", http="httptools"`)."""
+    `options` go to uvicorn's Config (e.g. `loop="asyncio", http="h11"`)."""
+    options = {"loop": "uvloop", "http": CoalescingHttpProtocol, **options}
     config = uvicorn.Config(
         application,
         host=host,
