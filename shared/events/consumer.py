@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.config import Settings
-from shared.db import transaction
+from shared.db import is_backend_unavailable, transaction
 from shared.events.envelope import Envelope
 from shared.events.pacing import Backoff, pause, retry_delay
 from shared.events.settings import EventSettings
@@ -72,10 +72,13 @@ class Outcome(StrEnum):
 
 
 def is_outage(exc: BaseException) -> bool:
-    """Errors of the infrastructure rather than of the message."""
+    """Errors of the infrastructure rather than of the message: among them a PostgreSQL that
+    is starting up again after a crash (SQLSTATE 57P03 on connect, a plain DBAPIError)."""
     if isinstance(exc, RedisError | OSError | TimeoutError | InterfaceError | OperationalError):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return is_backend_unavailable(exc)
 
 
 def member_name() -> str:
@@ -101,6 +104,8 @@ class ConsumerWorker:
         self.member = member or member_name()
         self.streams = [topic_stream(topic) for topic in consumer.topics]
         self._next_reclaim = 0.0
+        # Set when a step was interrupted: messages this member read may be left pending.
+        self._interrupted = False
 
     async def ensure_groups(self) -> None:
         """Create the group on each stream (from its start, so nothing published before the
@@ -126,6 +131,7 @@ class ConsumerWorker:
             except Exception as exc:
                 # A Redis that lost its data (restart without persistence) lost the groups too.
                 ready = False
+                self._interrupted = True
                 delay = backoff.next_delay()
                 logger.log(
                     logging.WARNING if is_outage(exc) else logging.ERROR,
@@ -138,9 +144,13 @@ class ConsumerWorker:
             backoff.reset()
 
     async def step(self, stop: asyncio.Event) -> int:
-        """Reclaim abandoned messages when due, then read and handle new ones; how many."""
+        """After an interruption, the messages this member was left holding; reclaim abandoned
+        messages when due; then read and handle new ones. How many."""
         loop = asyncio.get_running_loop()
         handled = 0
+        if self._interrupted:
+            handled += await self.resume(stop)
+            self._interrupted = False
         if loop.time() >= self._next_reclaim:
             handled += await self.reclaim(stop)
             self._next_reclaim = loop.time() + self.options.visibility_timeout / 2
@@ -193,6 +203,42 @@ class ConsumerWorker:
             fields = entries[message_id]
             assert fields is not None
             await self.handle(stream, message_id, fields, stop)
+
+    async def resume(self, stop: asyncio.Event) -> int:
+        """Handle the messages this member read and left unacknowledged (an outage interrupted
+        their handling: they stay pending in its name), rather than leave them for a member to
+        reclaim after the visibility timeout. They are looked up (XPENDING, XRANGE), not read
+        again, so an outage does not count as a delivery against them. The processed-event
+        rows tell those already in effect; entries trimmed from the stream meanwhile are
+        acknowledged. How many."""
+        handled = 0
+        for stream in self.streams:
+            start = "-"
+            while not stop.is_set():
+                held = await self.redis.xpending_range(
+                    stream,
+                    self.consumer.name,
+                    min=start,
+                    max="+",
+                    count=self.options.read_count,
+                    consumername=self.member,
+                )
+                if not held:
+                    break
+                ids = [str(entry["message_id"]) for entry in held]
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for message_id in ids:
+                        pipe.xrange(stream, message_id, message_id, count=1)
+                    found: list[Messages] = await pipe.execute()
+                messages = [entries[0] for entries in found if entries]
+                if len(messages) < len(ids):
+                    kept = {message_id for message_id, _ in messages}
+                    gone = [message_id for message_id in ids if message_id not in kept]
+                    await self.redis.xack(stream, self.consumer.name, *gone)
+                await self.handle_read(stream, messages, stop)
+                handled += len(messages)
+                start = "(" + ids[-1]
+        return handled
 
     async def reclaim(self, stop: asyncio.Event) -> int:
         """Take over messages idle longer than the visibility timeout (their consumer died or

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 
 from shared.db import is_backend_unavailable
+from shared.events.consumer import is_outage
 from shared.graphql.schema import translate_error
 
 
@@ -31,6 +32,17 @@ def test_unreachable_backends_are_recognised() -> None:
     assert not is_backend_unavailable(_wrapped(asyncpg.exceptions.UniqueViolationError("dup")))
     assert not is_backend_unavailable(ValueError("a bug"))
     assert not is_backend_unavailable(None)
+
+
+def test_consumers_wait_them_out_instead_of_counting_them_against_the_message() -> None:
+    """A PostgreSQL starting up after a crash refuses connections with 57P03, which reaches
+    a consumer as a plain DBAPIError: an outage (the message stays pending, no attempt
+    counted), not a handler failure that dead-letters the message after `max_attempts`."""
+    assert is_outage(_wrapped(asyncpg.exceptions.CannotConnectNowError("starting up")))
+    assert is_outage(_wrapped(asyncpg.exceptions.AdminShutdownError("shutdown")))
+    assert is_outage(redis.exceptions.ConnectionError("Connection refused"))
+    assert not is_outage(_wrapped(asyncpg.exceptions.UniqueViolationError("dup")))
+    assert not is_outage(ValueError("a bug"))
 
 
 def test_translation_answers_503_for_them_and_500_for_bugs() -> None:

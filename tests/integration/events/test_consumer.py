@@ -216,7 +216,9 @@ async def test_a_batch_handler_gets_the_new_events_of_a_read_together(
     "error",
     [
         ValueError("a bug that a deploy fixes"),  # retried in place with back-off
-        ConnectionAbortedError("the database hung up"),  # an outage: left pending, reclaimed
+        # An outage: left pending, handled again by the same member once it is over (not
+        # only reclaimed by another after the visibility timeout).
+        ConnectionAbortedError("the database hung up"),
     ],
     ids=["handler-error", "outage"],
 )
@@ -241,7 +243,8 @@ async def test_a_handler_that_recovers_takes_effect_once(
             raise error
 
     consumer = Consumer("flaky", (catalog.PAYMENT_CREATED,), flaky)
-    member = worker(resources, redis, consumer, hub_options, "a")
+    options = hub_options.model_copy(update={"visibility_timeout": 60.0})  # no reclaim meanwhile
+    member = worker(resources, redis, consumer, options, "a")
     await member.ensure_groups()
     stop = asyncio.Event()
     task = asyncio.create_task(member.run(stop))
@@ -256,6 +259,30 @@ async def test_a_handler_that_recovers_takes_effect_once(
     assert await effect_counts(resources, "flaky") == (1, 1)
     assert await redis.exists(dead_letter_stream("flaky")) == 0
     assert await pending(redis, "flaky") == 0
+
+
+async def test_a_member_resumes_what_it_was_left_holding(
+    resources: Resources,
+    redis: Redis,
+    hub_options: EventSettings,
+    record_payments: RecordEvents,
+    effects: str,
+) -> None:
+    """What a member read before an outage interrupted it is pending in its name: it handles
+    it itself once the outage is over; an entry trimmed from the stream meanwhile is only
+    acknowledged."""
+    await record_payments(2)
+    await publish(resources, redis, hub_options)
+    member = worker(resources, redis, recording("ledger"), hub_options, "a")
+    await member.ensure_groups()
+    await redis.xreadgroup("ledger", "a", {STREAM: ">"}, count=2)  # then the outage
+    trimmed = (await redis.xrange(STREAM, count=1))[0][0]
+    await redis.xdel(STREAM, trimmed)
+
+    assert await member.resume(asyncio.Event()) == 1
+
+    assert await effect_counts(resources, "ledger") == (1, 1)
+    assert await pending(redis, "ledger") == 0
 
 
 async def test_a_consumer_killed_mid_message_has_it_reclaimed_by_another(
