@@ -116,26 +116,43 @@ class ObjectPlan:
 
     def __init__(self, type_name: str) -> None:
         self.type_name = type_name
-        # (response name, reading (None: `__typename`), item plan of an object field, its type)
-        self.fields: list[tuple[str, PlainField | None, ObjectPlan | None, Any]] = []
+        # One flat tuple per field, unpacked at once in `complete`: (response name, read
+        # (None: `__typename`), attribute, non-null, exact type, serialise (a leaf) or
+        # complete (an object field)).
+        self.fields: list[tuple[str, Any, str, bool, Any, Any, Any]] = []
+
+    def add_typename(self, name: str) -> None:
+        self.fields.append((name, None, "", False, None, None, None))
+
+    def add_leaf(self, name: str, reading: PlainField) -> None:
+        read, attribute, serialise, non_null, exact = reading
+        self.fields.append((name, read, attribute, non_null, exact, serialise, None))
+
+    def add_object(
+        self, name: str, reading: PlainField, plan: ObjectPlan, type_: GraphQLOutputType
+    ) -> None:
+        complete = completer(plan, type_)
+        self.fields.append(
+            (name, reading.read, reading.attribute, reading.non_null, None, None, complete)
+        )
 
     def complete(self, source: Any) -> Any:
         result: dict[str, Any] = {}
         try:
-            for name, reading, plan, type_ in self.fields:
-                if reading is None:
+            for name, read, attribute, non_null, exact, serialise, complete in self.fields:
+                if read is None:
                     result[name] = self.type_name
                     continue
-                value = reading.read(source, reading.attribute)
+                value = read(source, attribute)
                 if value is None:
-                    if reading.non_null:
+                    if non_null:
                         return Undefined
-                elif plan is not None:
-                    value = _complete_value(plan, type_, value)
+                elif complete is not None:
+                    value = complete(value)
                     if value is Undefined:
                         return Undefined
-                elif type(value) is not reading.exact:
-                    value = reading.serialise(value)  # type: ignore[misc]
+                elif type(value) is not exact:
+                    value = serialise(value)
                     if value is None or value is Undefined:
                         return Undefined
                 result[name] = value
@@ -144,18 +161,39 @@ class ObjectPlan:
         return result
 
 
-def _complete_value(plan: ObjectPlan, type_: GraphQLOutputType, value: Any) -> Any:
-    """An object (or a list of objects, at any nesting) completed by `plan`, or Undefined."""
+def completer(plan: ObjectPlan, type_: GraphQLOutputType) -> Callable[[Any], Any]:
+    """The completion of a value of `type_` (an object, or a list of objects at any nesting,
+    nullable or not) by `plan`: the value, or Undefined when the standard path must decide."""
     if isinstance(type_, GraphQLNonNull):
-        return Undefined if value is None else _complete_value(plan, type_.of_type, value)
-    if value is None:
-        return None
+        inner = completer(plan, type_.of_type)
+
+        def required(value: Any) -> Any:
+            return Undefined if value is None else inner(value)
+
+        return required
     if isinstance(type_, GraphQLList):
-        if not isinstance(value, list | tuple):
-            return Undefined
-        items = [_complete_value(plan, type_.of_type, item) for item in value]
-        return Undefined if any(item is Undefined for item in items) else items
-    return plan.complete(value)
+        item = completer(plan, type_.of_type)
+
+        def each(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, list | tuple):
+                return Undefined
+            items = []
+            for entry in value:
+                completed = item(entry)
+                if completed is Undefined:
+                    return Undefined
+                items.append(completed)
+            return items
+
+        return each
+    complete = plan.complete
+
+    def one(value: Any) -> Any:
+        return None if value is None else complete(value)
+
+    return one
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -197,20 +235,20 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if node.arguments:
                 return None
             if node.name.value == TYPENAME:
-                plan.fields.append((name, None, None, None))
+                plan.add_typename(name)
                 continue
             reading = plain.get(node.name.value)
             if reading is None:
                 return None
             if reading.serialise is not None:
-                plan.fields.append((name, reading, None, None))
+                plan.add_leaf(name, reading)
                 continue
             field_type = type_.fields[node.name.value].type
             item = _unwrapped(field_type)
             sub = self.object_plan(item, details) if isinstance(item, GraphQLObjectType) else None
             if sub is None:
                 return None
-            plan.fields.append((name, reading, sub, field_type))
+            plan.add_object(name, reading, sub, field_type)
         return plan
 
     def complete_object_value(
@@ -244,7 +282,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(item, GraphQLObjectType) and isinstance(result, list | tuple):
             plan = self.object_plan(item, field_details_list)
             if plan is not None:
-                completed = _complete_value(plan, return_type, result)
+                completed = completer(plan, return_type)(result)
                 if completed is not Undefined:
                     return completed  # type: ignore[no-any-return]
         return super().complete_list_value(
