@@ -120,7 +120,21 @@ class ReadSession(AsyncSession):
             if taken is not None and taken.done() and not taken.cancelled():
                 await greenlet_spawn(taken.result().close)  # back to the pool
         finally:
-            await super().close()
+            await close_session(self)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """`session.close()`, skipped for an untouched session (nothing to release; its close
+    would cost a greenlet switch for nothing)."""
+    if not untouched(session):
+        await AsyncSession.close(session)
+
+
+def untouched(session: AsyncSession) -> bool:
+    """True when `session` never began a transaction and holds no object (say, one whose
+    reads all went through `fetch`'s pooled connection, or one never used): nothing to
+    commit, roll back or release."""
+    return not (session.in_transaction() or session.identity_map or session.new)
 
 
 _POOLED = "pooled connection"

@@ -20,6 +20,7 @@ from shared.config_store import (
     setting_value,
     stored_of_cache,
 )
+from shared.db import untouched
 from shared.errors import AppError, ServiceUnavailable, Unauthorized
 from shared.security.denylist import is_revoked_by, revocation_keys
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
@@ -101,7 +102,8 @@ class RequestContext:
         reads, self._read_session = self._read_session, None
         session, self._session = self._session, None
         try:
-            if session is not None:
+            # A session the request never used (a creation in autocommit, say) is left as is.
+            if session is not None and not untouched(session):
                 try:
                     if commit:
                         await session.commit()
