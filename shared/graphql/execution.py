@@ -15,6 +15,7 @@ so answers and errors stay exactly graphql-core's (pure reads may be read twice)
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, NamedTuple
@@ -31,6 +32,7 @@ from graphql import (
     Undefined,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.language import FieldNode, FragmentSpreadNode, SelectionSetNode
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -196,6 +198,35 @@ def completer(plan: ObjectPlan, type_: GraphQLOutputType) -> Callable[[Any], Any
     return one
 
 
+# Plans (or None: not plain) by object type and the selection's field nodes, kept across
+# requests with the nodes themselves (their ids are only compared while they are alive); least
+# recently used dropped first, so the memory stays bounded whatever documents clients send.
+MAX_SHARED_PLANS = 1024
+_SHARED_PLANS: OrderedDict[
+    tuple[GraphQLObjectType, tuple[int, ...]], tuple[tuple[FieldNode, ...], ObjectPlan | None]
+] = OrderedDict()
+
+
+def _static(field_details_list: FieldDetailsList) -> bool:
+    """Whether the selections under these fields are the same whatever the variables: no
+    directive (`@skip`, `@include`, `@defer` …) and no fragment spread anywhere beneath (inline
+    fragments are fine), and no deferred or fragment-variable details."""
+    pending: list[SelectionSetNode] = []
+    for details in field_details_list:
+        if details.defer_usage is not None or details.fragment_variable_values is not None:
+            return False
+        if details.node.selection_set is not None:
+            pending.append(details.node.selection_set)
+    while pending:
+        for selection in pending.pop().selections:
+            if selection.directives or isinstance(selection, FragmentSpreadNode):
+                return False
+            selection_set = getattr(selection, "selection_set", None)
+            if selection_set is not None:
+                pending.append(selection_set)
+    return True
+
+
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, with plain fields and plain objects completed in one
     step."""
@@ -216,8 +247,26 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if cached is not None:
             return cached[1]
         self._plans[key] = (field_details_list, None)  # a cycle in progress is not plain
-        plan = self._compile(type_, field_details_list)
+        plan = self._shared_plan(type_, field_details_list)
         self._plans[key] = (field_details_list, plan)
+        return plan
+
+    def _shared_plan(
+        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> ObjectPlan | None:
+        """The plan an earlier request made for the same field nodes (of a document kept
+        prepared), when nothing of the selection depends on variables; else a new one."""
+        nodes = tuple(details.node for details in field_details_list)
+        key = (type_, tuple(map(id, nodes)))
+        kept = _SHARED_PLANS.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], nodes, strict=True)):
+            _SHARED_PLANS.move_to_end(key)
+            return kept[1]
+        plan = self._compile(type_, field_details_list)
+        if self._fast and _static(field_details_list):
+            _SHARED_PLANS[key] = (nodes, plan)
+            if len(_SHARED_PLANS) > MAX_SHARED_PLANS:
+                _SHARED_PLANS.popitem(last=False)
         return plan
 
     def _compile(

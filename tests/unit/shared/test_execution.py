@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import ExecutionResult, execute, parse
 
 from shared.graphql.execution import FastExecutionContext
 
@@ -178,3 +179,30 @@ def _keys(data: Any) -> Any:
     elif isinstance(data, list):
         for item in data:
             yield from _keys(item)
+
+
+async def test_plans_kept_across_requests_follow_each_requests_variables() -> None:
+    """One document (as a prepared one is) run again with other variables: the selections that
+    depend on them are planned per request, the others are kept, and every answer is
+    graphql-core's."""
+    standard, fast = _schemas()
+    document = parse(
+        "query($s: Boolean!) { items { id name } tags { label } "
+        "boxes { name tag @skip(if: $s) { label } tags { label weight @include(if: $s) } } }"
+    )
+    for skip in (True, False, True, False):
+        variables = {"s": skip}
+        expected = execute(standard._schema, document, variable_values=variables)
+        answered = execute(
+            fast._schema,
+            document,
+            variable_values=variables,
+            executor_class=FastExecutionContext,
+        )
+        assert isinstance(expected, ExecutionResult)
+        assert isinstance(answered, ExecutionResult)
+        assert answered.data == expected.data
+        assert list(_keys(answered.data)) == list(_keys(expected.data))
+        assert [e.formatted for e in answered.errors or []] == [
+            e.formatted for e in expected.errors or []
+        ]
