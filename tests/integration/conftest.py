@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 from starlette.applications import Starlette
 
 from shared.config import Settings
@@ -15,6 +17,22 @@ from shared.graphql.context import Resources
 from tests.conftest import TEST_SUBGRAPH_SECRET
 
 ROUTER_HEADERS = {"X-Router-Secret": TEST_SUBGRAPH_SECRET}
+
+
+@contextmanager
+def statements_of(resources: Resources) -> Iterator[list[str]]:
+    """The SQL statements run on the engine meanwhile (SQLAlchemy's and `fetch`'s)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = resources.session_factory.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @dataclass

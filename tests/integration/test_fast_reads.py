@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from shared.config_store import CACHE_KEY, MAINTENANCE_MODE, read_stored
 from shared.db import fetch, json_loads
@@ -20,6 +18,7 @@ from shared.graphql.context import RequestContext, Resources
 from shared.rbac import Role
 from shared.security.denylist import revoke_token
 from shared.security.tokens import decode_access_token
+from tests.integration.conftest import statements_of
 
 
 async def test_fetch_runs_in_the_sessions_transaction(resources: Resources) -> None:
@@ -111,13 +110,8 @@ class CountingRedis:
         return counted
 
 
-async def test_one_redis_round_trip_authenticates_and_reads_the_settings(
-    resources: Resources, redis: Redis, make_user: Any
-) -> None:
-    user = await make_user(Role.CUSTOMER)
-    async with resources.session_factory() as session:
-        await read_stored(session, redis)  # fills the settings cache
-    assert await redis.get(CACHE_KEY) is not None
+def counting_hub(resources: Resources, redis: Redis) -> tuple[Resources, CountingRedis]:
+    """`resources` whose Redis client counts the commands sent through it."""
     counting = CountingRedis(redis)
     hub = Resources(
         resources.settings,
@@ -125,6 +119,17 @@ async def test_one_redis_round_trip_authenticates_and_reads_the_settings(
         counting,  # type: ignore[arg-type]
         resources.read_session_factory,
     )
+    return hub, counting
+
+
+async def test_one_redis_round_trip_authenticates_and_reads_the_settings(
+    resources: Resources, redis: Redis, make_user: Any
+) -> None:
+    user = await make_user(Role.CUSTOMER)
+    async with resources.session_factory() as session:
+        await read_stored(session, redis)  # fills the settings cache
+    assert await redis.get(CACHE_KEY) is not None
+    hub, counting = counting_hub(resources, redis)
     context = RequestContext(hub, authorization=f"Bearer {user.token}")
     claims = await context.require_viewer()
     assert claims.user_id == user.id
@@ -160,22 +165,6 @@ async def test_fetch_flushes_pending_changes_first(resources: Resources) -> None
         )
         assert [row["name"] for row in rows] == ["Pending"]
         await session.rollback()
-
-
-@contextmanager
-def statements_of(resources: Resources) -> Iterator[list[str]]:
-    """The SQL statements run on the engine meanwhile (SQLAlchemy's and `fetch`'s)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = resources.session_factory.kw["bind"].sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_hot_reads_take_one_statement_each(
@@ -216,13 +205,7 @@ async def test_concurrent_askers_share_one_check_and_its_failure(
     resources: Resources, redis: Redis, make_user: Any
 ) -> None:
     user = await make_user(Role.CUSTOMER)
-    counting = CountingRedis(redis)
-    hub = Resources(
-        resources.settings,
-        resources.session_factory,
-        counting,  # type: ignore[arg-type]
-        resources.read_session_factory,
-    )
+    hub, counting = counting_hub(resources, redis)
     context = RequestContext(hub, authorization=f"Bearer {user.token}")
     answers = await asyncio.gather(*(context.viewer() for _ in range(5)))
     assert {claims.user_id for claims in answers if claims} == {user.id}

@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from graphql import parse
-from sqlalchemy import event
 
 from shared.graphql.context import Resources
 from shared.rbac import Role
 from tests.factories import TestUser as User
-from tests.integration.conftest import ApiClient
+from tests.integration.conftest import ApiClient, statements_of
 from tests.integration.payments.conftest import create, payment_body, request_body
 
 LIST = """query($limit: Int) {
@@ -29,21 +26,6 @@ ENTITIES = """query($reps: [_Any!]!) {
     ... on User { id payments(first: 5) { edges { node { id amount } } pageInfo { hasNextPage } } }
   }
 }"""
-
-
-@contextmanager
-def count_statements(resources: Resources) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = resources.session_factory.kw["bind"].sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_service_sdl_extends_user_and_keys_payment(api: ApiClient) -> None:
@@ -148,13 +130,13 @@ async def test_lists_do_not_query_per_row(
         while len(customers) < rows:
             customers.append(await make_user(Role.CUSTOMER))
             await create(api, customers[-1], payment_body())
-        with count_statements(resources) as listed:
+        with statements_of(resources) as listed:
             body = await api.graphql(LIST, {"limit": 100}, token=admin.token)
         edges = body["data"]["payments"]["edges"]
         assert len(edges) == rows
         reps = [{"__typename": "User", "id": str(c.id)} for c in customers]
         reps += [{"__typename": "Payment", "id": e["node"]["id"]} for e in edges]
-        with count_statements(resources) as entities:
+        with statements_of(resources) as entities:
             body = await api.graphql(ENTITIES, {"reps": reps}, token=admin.token)
         assert "errors" not in body, body
         assert all(e is not None for e in body["data"]["_entities"])
@@ -177,7 +159,7 @@ async def test_pages_loaded_with_their_ledgers_keep_each_payment_its_own(
       fragment Page on PaymentConnection { edges { node { id ...Ledger } } }
       fragment Ledger on Payment { transactions { paymentId transactionType } }"""
     reps = [{"__typename": "User", "id": str(u.id)} for u in (customer, vendor)]
-    with count_statements(resources) as statements:
+    with statements_of(resources) as statements:
         body = await api.graphql(by_users, {"reps": reps}, token=admin.token)
     assert "errors" not in body, body
     nodes = [e["node"] for user in body["data"]["_entities"] for e in user["payments"]["edges"]]
@@ -203,16 +185,16 @@ async def test_a_ledger_is_read_only_when_the_selection_asks_for_it(
     reps = [{"__typename": "Payment", "id": p["id"]} for p in paid]
     bare = """query($reps: [_Any!]!) { _entities(representations: $reps) {
         ... on Payment { id amount } } }"""
-    with count_statements(resources) as statements:
+    with statements_of(resources) as statements:
         body = await api.graphql(bare, {"reps": reps}, token=customer.token)
     assert [e["amount"] for e in body["data"]["_entities"]] == ["1.00", "2.00"]
     assert not any("payment_transactions" in s for s in statements), statements
-    with count_statements(resources) as statements:
+    with statements_of(resources) as statements:
         body = await api.graphql(ENTITIES, {"reps": reps}, token=customer.token)
     assert [len(e["transactions"]) for e in body["data"]["_entities"]] == [3, 3], body
     assert sum("payment_transactions" in s for s in statements) == 1, statements
     single = "query($id: UUID!) { payment(id: $id) { id status } }"
-    with count_statements(resources) as statements:
+    with statements_of(resources) as statements:
         body = await api.graphql(single, {"id": paid[0]["id"]}, token=customer.token)
     assert body["data"]["payment"]["id"] == paid[0]["id"]
     assert not any("payment_transactions" in s for s in statements), statements
