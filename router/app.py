@@ -38,7 +38,7 @@ from router.edge.openapi import OpenAPIAggregator
 from router.edge.ratelimit import RateLimiter, RateLimits
 from router.edge.redis_guard import RedisGuard
 from router.edge.rest import domain_of, forward
-from router.edge.subscriptions import PROTOCOL, SubscriptionProxy
+from router.edge.subscriptions import PROTOCOL, OperationAdmission, SubscriptionProxy
 from router.executor.clients import SubgraphUnavailable
 from router.gateway import Gateway
 from router.planner.planner import OperationError
@@ -150,19 +150,34 @@ async def _admit(
     RateLimit-* headers and, when the token was refused but ``needs_caller`` says the request
     may go on as anonymous, that refusal (the token is then not forwarded); raises
     :class:`AppError`."""
+    return await _admit_caller(
+        state,
+        request.headers.get("authorization"),
+        request_client_ip(request, state.settings.trusted_proxies),
+        request.scope["path"],
+        lambda: needs_caller(request),
+    )
+
+
+async def _admit_caller(
+    state: RouterState,
+    authorization: str | None,
+    ip: str,
+    path: str,
+    needs_caller: Callable[[], Awaitable[bool]],
+) -> tuple[dict[str, str], Unauthorized | None]:
+    """:func:`_admit` for a caller known by its Authorization header and IP."""
     refused: Unauthorized | None = None
     try:
-        claims = verified_claims(request.headers.get("authorization"), state.settings)
+        claims = verified_claims(authorization, state.settings)
     except Unauthorized as exc:
-        if await needs_caller(request):
+        if await needs_caller():
             raise
         claims, refused = None, exc
-    ip = request_client_ip(request, state.settings.trusted_proxies)
-    path = request.scope["path"]
     decision = await state.limiter.check(path, ip, claims)
     if decision is not None and decision.revoked:
         refused = revoked()
-        if await needs_caller(request):
+        if await needs_caller():
             raise refused
         decision = await state.limiter.check(path, ip, None)
     if decision is None:
@@ -173,6 +188,23 @@ async def _admit(
         error.headers.update(decision.headers())
         raise error
     return decision.headers(), refused
+
+
+async def _a_caller_is_needed() -> bool:
+    return True
+
+
+def _operation_admission(websocket: WebSocket, state: RouterState) -> OperationAdmission:
+    """Over the WebSocket, each operation (``subscribe`` message) is admitted as one HTTP
+    request: the connection's token verified (refused once no longer valid: the client
+    reconnects with a fresh one), the deny-list and the caller's rate limit."""
+    ip = request_client_ip(websocket, state.settings.trusted_proxies)
+    path = websocket.scope["path"]
+
+    async def admit(authorization: str | None) -> None:
+        await _admit_caller(state, authorization, ip, path, _a_caller_is_needed)
+
+    return admit
 
 
 # GraphQL ------------------------------------------------------------------------------------
@@ -290,7 +322,13 @@ async def graphql_ws(websocket: WebSocket) -> None:
         return
     await websocket.accept(PROTOCOL)
     headers = subgraph_headers(websocket, state.settings.trusted_proxies)
-    proxy = SubscriptionProxy(websocket, state.gateway, state.settings.subgraph_secret, headers)
+    proxy = SubscriptionProxy(
+        websocket,
+        state.gateway,
+        state.settings.subgraph_secret,
+        headers,
+        admit=_operation_admission(websocket, state),
+    )
     await proxy.run()
 
 

@@ -7,7 +7,10 @@ is acknowledged once every upstream acknowledged, and an upstream's refusal (clo
 reason) is passed on. ``subscribe`` messages are validated against the API schema at the router
 and forwarded to the subgraph owning the subscription's root field; that subgraph's ``next`` /
 ``error`` / ``complete`` frames come back unchanged. A query or mutation sent over the socket
-is executed by the gateway (one ``next`` + ``complete``). Entity fields of other subgraphs
+is executed by the gateway (one ``next`` + ``complete``). Every ``subscribe`` is first admitted
+as an HTTP request would be (``admit``: token, deny-list, rate limit); a refusal is that
+operation's ``error`` with the code (``RATE_LIMITED`` with ``retryAfter``, ``TOKEN_EXPIRED``, …)
+and the connection stays open. Entity fields of other subgraphs
 inside a subscription's selection are not resolved (the owning subgraph answers as it can).
 """
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -28,6 +31,7 @@ from websockets.typing import Subprotocol
 from router.executor.clients import ROUTER_SECRET_HEADER
 from router.gateway import Gateway
 from router.planner.planner import OperationError
+from shared.errors import AppError
 
 log = logging.getLogger("router.subscriptions")
 
@@ -69,6 +73,15 @@ def subscription_owners(gateway: Gateway) -> dict[str, str]:
     return owners
 
 
+# Admits one operation of the connection's caller (its Authorization header, or None); raises
+# AppError (RATE_LIMITED, TOKEN_REVOKED, …) when it may not run.
+OperationAdmission = Callable[[str | None], Awaitable[None]]
+
+
+async def _admit_all(_: str | None) -> None:
+    return None
+
+
 class SubscriptionProxy:
     """One client connection and its upstream connection(s)."""
 
@@ -79,8 +92,10 @@ class SubscriptionProxy:
         secret: str | None,
         headers: Mapping[str, str],
         connect_upstream: Callable[..., Any] = connect,
+        admit: OperationAdmission = _admit_all,
     ) -> None:
         self.client = client
+        self.admit = admit
         self.gateway = gateway
         self.secret = secret
         self.headers = dict(headers)
@@ -177,6 +192,11 @@ class SubscriptionProxy:
         variables = payload.get("variables")
         if not isinstance(query, str):
             await self._error(op_id, [{"message": "The subscribe payload needs a 'query'"}])
+            return
+        try:
+            await self.admit(self.headers.get("authorization"))
+        except AppError as refused:
+            await self._error(op_id, [_formatted(refused)])
             return
         operation_name = name if isinstance(name, str) else None
         try:
@@ -307,3 +327,11 @@ class SubscriptionProxy:
 
     async def _error(self, op_id: str, errors: list[Any]) -> None:
         await self._send({"id": op_id, "type": "error", "payload": errors})
+
+
+def _formatted(error: AppError) -> dict[str, Any]:
+    """A refusal as a GraphQL error: the message, the code and the details as extensions."""
+    extensions: dict[str, Any] = {"code": error.code}
+    if isinstance(error.details, dict):
+        extensions.update(error.details)
+    return {"message": error.message, "extensions": extensions}
