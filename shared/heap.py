@@ -1,5 +1,5 @@
-"""The cyclic garbage collector of the platform's long-running Python processes (subgraphs, the
-relay, the consumers)."""
+"""The cyclic garbage collector of the platform's long-running Python processes (the router, the
+subgraphs, the relay, the consumers)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import gc
 # the ~140,000 objects start-up built (modules, schemas, prepared documents) again. POST
 # /api/payments straight to its subgraph: 1.27-1.48 ms of the subgraph's CPU per creation
 # instead of 1.64-1.71 ms (collections: 0.03 s instead of 0.25-0.30 s per 1,000 creations).
+# The router, on a federated query: +27 % req/s (bench/router, query (a), no dedup: 1214 vs 953,
+# median of 4) at the same RSS.
 THRESHOLDS = (100_000, 50, 100)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,4 +24,17 @@ def test_start_up_objects_are_frozen_and_collections_rarer() -> None:
     kept = [object() for _ in range(10)]  # alive when start-up ends
     settle_heap()
     assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_threshold() == THRESHOLDS
+
+
+@pytest.mark.usefixtures("restored_gc")
+def test_the_routers_worker_settles_its_heap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from router.serve import SUPERGRAPH_ENV, app_from_env
+
+    monkeypatch.setenv(SUPERGRAPH_ENV, str(tmp_path / "supergraph.yaml"))  # read at start-up
+    gc.unfreeze()
+    app_from_env()
+    assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == THRESHOLDS
