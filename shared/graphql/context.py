@@ -22,6 +22,7 @@ from shared.config_store import (
 )
 from shared.db import untouched
 from shared.errors import AppError, ServiceUnavailable, Unauthorized
+from shared.redis_lean import LeanRedis
 from shared.security.denylist import is_revoked_by, revocation_keys
 from shared.security.tokens import AccessClaims, bearer_token, decode_access_token
 
@@ -37,6 +38,9 @@ class Resources:
     redis: Redis
     # Sessions in autocommit for the reads of queries (default: `session_factory`).
     read_session_factory: async_sessionmaker[AsyncSession] | None = None
+    # The per-request read (deny-list + run-time settings) on a lean connection to the same
+    # Redis (default: `redis`, through redis-py).
+    lean_redis: LeanRedis | None = None
 
 
 @dataclass
@@ -155,9 +159,10 @@ class RequestContext:
         keys = [*revocation_keys(claims)]
         if self._stored_settings is None:
             keys.append(CACHE_KEY)
+        lean = self.resources.lean_redis
         try:
-            values = await self.redis.mget(keys)
-        except RedisError as exc:
+            values = await (self.redis.mget(keys) if lean is None else lean.mget(keys))
+        except (RedisError, OSError) as exc:
             logger.error("deny-list unavailable; refusing the token", exc_info=exc)
             raise ServiceUnavailable("Authentication is temporarily unavailable") from exc
         if is_revoked_by(claims, values[0], values[1]):

@@ -38,11 +38,14 @@ def issued_ms(claims: AccessClaims) -> int:
     return round(claims.issued_at.timestamp() * 1000)
 
 
-def is_revoked_by(claims: AccessClaims, denied: object, not_before: object) -> bool:
-    """Whether `claims` are revoked, given the values of `revocation_keys(claims)`."""
+def is_revoked_by(
+    claims: AccessClaims, denied: bytes | str | None, not_before: bytes | str | None
+) -> bool:
+    """Whether `claims` are revoked, given the values of `revocation_keys(claims)` (decoded
+    or not)."""
     if denied:
         return True
-    return not_before is not None and issued_ms(claims) < int(str(not_before))
+    return not_before is not None and issued_ms(claims) < int(not_before)
 
 
 async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:

@@ -9,7 +9,8 @@ import pytest
 from redis import exceptions
 from redis.asyncio import Redis
 
-from router.edge.redis_script import LeanScript, _command, _reply
+from router.edge.redis_script import LeanScript
+from shared.redis_lean import LeanRedis, _command, _reply
 
 ECHO = "return {tonumber(ARGV[1]), redis.call('INCR', KEYS[1]), ARGV[2]}"
 
@@ -61,8 +62,8 @@ async def test_noscript_errors_and_a_lost_connection(redis: Redis) -> None:
     assert (await script(keys=["n"], args=[1, "a"]))[1] == 6  # on a new connection
     in_flight = asyncio.ensure_future(script(keys=["n"], args=[1, "a"]))
     await asyncio.sleep(0)  # written, not yet answered
-    assert script._pipe is not None and script._pipe.transport is not None
-    script._pipe.transport.abort()
+    assert script.connection._pipe is not None and script.connection._pipe.transport is not None
+    script.connection._pipe.transport.abort()
     with pytest.raises(exceptions.ConnectionError):
         await in_flight
     assert (await script(keys=["n"], args=[1, "a"]))[1] >= 7
@@ -90,7 +91,7 @@ async def test_a_server_that_does_not_answer_times_out_and_the_next_call_reconne
 
     listening = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = listening.sockets[0].getsockname()[1]
-    script = LeanScript(ECHO, host="127.0.0.1", port=port, timeout=0.2)
+    script = LeanScript(LeanRedis(host="127.0.0.1", port=port, timeout=0.2), ECHO)
     loop = asyncio.get_running_loop()
     started = loop.time()
     calls = [script(keys=["n"], args=[1, "a"]) for _ in range(3)]
