@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
@@ -44,8 +45,17 @@ class Payment(SQLModel, table=True):
         Index("idx_payments_user_id", "user_id"),
         Index("idx_payments_status", "status"),
         Index("idx_payments_created_at", "created_at"),
-        Index("idx_payments_customer_id", "customer_id"),
-        Index("idx_payments_pays_payment_id", "pays_payment_id"),
+        # Partial: most payments have neither reference (migration 0007).
+        Index(
+            "idx_payments_customer_id",
+            "customer_id",
+            postgresql_where=text("customer_id IS NOT NULL"),
+        ),
+        Index(
+            "idx_payments_pays_payment_id",
+            "pays_payment_id",
+            postgresql_where=text("pays_payment_id IS NOT NULL"),
+        ),
         Index("idx_payments_user_created", "user_id", "created_at", "id"),
         {"schema": SCHEMA},
     )
