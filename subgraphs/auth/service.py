@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from redis.asyncio import Redis
@@ -81,14 +82,31 @@ class AuthService:
     client: catalog.ClientInfo = field(default_factory=catalog.ClientInfo)
     mailer: Mailer = field(default_factory=OutboxMailer)
 
-    def __post_init__(self) -> None:
-        self.users = UserRepository(self.session)
-        self.refresh_tokens = RefreshTokenRepository(self.session)
-        self.reset_tokens = ResetTokenRepository(self.session)
-        window = self.settings.login_failure_window
-        self.login_throttle = FailureThrottle(self.redis, "login", window)
-        self.forgot_throttle = FailureThrottle(self.redis, "forgot", window)
-        self.reset_throttle = FailureThrottle(self.redis, "reset", window)
+    # Built on first use: a request uses one or two of them (`GET /auth/me` only `users`).
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self.session)
+
+    @cached_property
+    def refresh_tokens(self) -> RefreshTokenRepository:
+        return RefreshTokenRepository(self.session)
+
+    @cached_property
+    def reset_tokens(self) -> ResetTokenRepository:
+        return ResetTokenRepository(self.session)
+
+    @cached_property
+    def login_throttle(self) -> FailureThrottle:
+        return FailureThrottle(self.redis, "login", self.settings.login_failure_window)
+
+    @cached_property
+    def forgot_throttle(self) -> FailureThrottle:
+        return FailureThrottle(self.redis, "forgot", self.settings.login_failure_window)
+
+    @cached_property
+    def reset_throttle(self) -> FailureThrottle:
+        return FailureThrottle(self.redis, "reset", self.settings.login_failure_window)
 
     # Accounts --------------------------------------------------------------------------------
 
