@@ -54,7 +54,7 @@ if #KEYS == 3 then
     return {-1, 0, '0'}
   end
   local not_before = redis.call('GET', KEYS[3])
-  if not_before and tonumber(ARGV[5]) < tonumber(not_before) then
+  if not_before and tonumber(ARGV[5]) <= tonumber(not_before) then
     return {-1, 0, '0'}
   end
 end

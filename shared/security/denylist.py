@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime
 
@@ -22,7 +23,9 @@ async def revoke_token(redis: Redis, claims: AccessClaims) -> None:
 
 async def revoke_all_for_user(redis: Redis, user_id: uuid.UUID, ttl_seconds: int) -> None:
     """Deny every access token of a user issued up to now (role change, deactivation, reset)."""
-    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    # Rounded up, and compared with `<=`: a token's `iat` is rounded to the millisecond (up, too),
+    # so one issued in the revocation's millisecond, before it, would otherwise pass.
+    now_ms = math.ceil(datetime.now(UTC).timestamp() * 1000)
     await redis.set(_USER_KEY.format(user_id), str(now_ms), ex=ttl_seconds + 1)
 
 
@@ -45,7 +48,7 @@ def is_revoked_by(
     or not)."""
     if denied:
         return True
-    return not_before is not None and issued_ms(claims) < int(not_before)
+    return not_before is not None and issued_ms(claims) <= int(not_before)
 
 
 async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:
