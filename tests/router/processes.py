@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 from tests.router.subgraphs.apps import SECRET
 
@@ -77,3 +80,20 @@ def supergraph_yaml(ports: dict[str, int]) -> str:
             f"      subgraph_url: {url}",
         ]
     return "\n".join(lines) + "\n"
+
+
+@asynccontextmanager
+async def served(app: ASGIApp, lifespan: str = "off") -> AsyncIterator[int]:
+    """``app`` served by uvicorn in this event loop on a free port, for real sockets."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await task

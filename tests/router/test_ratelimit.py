@@ -12,6 +12,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from starlette.applications import Starlette
 
 from router.app import create_router_app
 from router.edge.auth import verified_claims
@@ -38,23 +39,32 @@ def _signed_in() -> tuple[dict[str, str], AccessClaims]:
     return {"authorization": f"Bearer {token}"}, claims
 
 
-def _client(
-    supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis, ip: str = "192.0.2.1"
-) -> httpx.AsyncClient:
+LIMITS = RateLimits(
+    anonymous=3, authenticated=5, sensitive=2, window_seconds=60, admin_refresh_seconds=0
+)
+
+
+def rate_limited_router(
+    supergraph_sdl: str,
+    apps: dict[str, RecordingApp],
+    redis: Redis,
+    rate_limits: RateLimits = LIMITS,
+) -> Starlette:
+    """A router over the in-process test subgraphs, with ``rate_limits`` kept in ``redis``."""
     composed = ComposedSupergraph(
         load_supergraph(supergraph_sdl),
         {},
         [SubgraphConfig(n, f"http://{n}.test/graphql") for n in apps],
     )
-    app = create_router_app(
-        make_settings(),
-        composed,
-        transports=transports(apps),
-        redis=redis,
-        rate_limits=RateLimits(
-            anonymous=3, authenticated=5, sensitive=2, window_seconds=60, admin_refresh_seconds=0
-        ),
+    return create_router_app(
+        make_settings(), composed, transports=transports(apps), redis=redis, rate_limits=rate_limits
     )
+
+
+def _client(
+    supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis, ip: str = "192.0.2.1"
+) -> httpx.AsyncClient:
+    app = rate_limited_router(supergraph_sdl, apps, redis)
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, client=(ip, 1)), base_url="http://router"
     )

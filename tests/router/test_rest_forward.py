@@ -3,7 +3,6 @@ streams): raw headers both ways, bodies big and small, uploads, HEAD, encoded pa
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +11,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
@@ -23,6 +21,7 @@ from router.supergraph.source import ComposedSupergraph, SubgraphConfig
 from shared.rbac import Role
 from shared.security.tokens import issue_access_token
 from tests.harness import free_port
+from tests.router.processes import served
 from tests.router.subgraphs.apps import SECRET, RecordingApp, transports
 from tests.router.test_app import make_settings
 
@@ -89,17 +88,8 @@ async def upstream_app(scope: Scope, receive: Receive, send: Send) -> None:
 
 @pytest.fixture(scope="module")
 async def upstream() -> AsyncIterator[int]:
-    port = free_port()
-    config = uvicorn.Config(
-        upstream_app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.01)
-    yield port
-    server.should_exit = True
-    await task
+    async with served(upstream_app) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")

@@ -4,27 +4,23 @@ served by uvicorn on a port."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 
-from router.app import create_router_app
 from router.edge.ratelimit import RateLimits
-from router.supergraph.loader import load_supergraph
-from router.supergraph.source import ComposedSupergraph, SubgraphConfig
 from shared.rbac import Role
 from shared.security.denylist import revoke_token
 from shared.security.tokens import issue_access_token
-from tests.router.processes import free_port
-from tests.router.subgraphs.apps import RecordingApp, transports
+from tests.router.processes import served
+from tests.router.subgraphs.apps import RecordingApp
 from tests.router.test_app import make_settings
+from tests.router.test_ratelimit import rate_limited_router
 
 QUERY = {"query": "{ me { id } }"}
 
@@ -33,30 +29,11 @@ QUERY = {"query": "{ me { id } }"}
 async def router_port(
     supergraph_sdl: str, apps: dict[str, RecordingApp], redis: Redis
 ) -> AsyncIterator[int]:
-    composed = ComposedSupergraph(
-        load_supergraph(supergraph_sdl),
-        {},
-        [SubgraphConfig(n, f"http://{n}.test/graphql") for n in apps],
+    limits = RateLimits(
+        anonymous=2, authenticated=3, sensitive=2, window_seconds=60, admin_refresh_seconds=0
     )
-    app = create_router_app(
-        make_settings(),
-        composed,
-        transports=transports(apps),
-        redis=redis,
-        rate_limits=RateLimits(
-            anonymous=2, authenticated=3, sensitive=2, window_seconds=60, admin_refresh_seconds=0
-        ),
-    )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.01)
-    yield port
-    server.should_exit = True
-    await task
+    async with served(rate_limited_router(supergraph_sdl, apps, redis, limits), "on") as port:
+        yield port
 
 
 async def _socket(port: int, init: dict[str, Any] | None = None) -> ClientConnection:
