@@ -79,6 +79,8 @@ class _Pipe(asyncio.Protocol):
         self.closed = False
         self.timeout = timeout
         self._watch: asyncio.TimerHandle | None = None
+        # Commands sent during one turn of the loop, written together at its end.
+        self._unsent: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -112,6 +114,7 @@ class _Pipe(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
         self.sent_at.clear()
+        self._unsent.clear()
         while self.waiting:
             waiter = self.waiting.popleft()
             if not waiter.done():
@@ -120,7 +123,9 @@ class _Pipe(asyncio.Protocol):
     def send(self, command: bytes) -> asyncio.Future[Any]:
         """The future of ``command``'s reply; it fails with ``redis.exceptions.TimeoutError``
         when the oldest command waits longer than ``timeout`` (one timer per connection, not
-        one per command: replies come in order, so the oldest decides)."""
+        one per command: replies come in order, so the oldest decides). The commands of one
+        turn of the loop (concurrent requests' reads) leave in one write, and their replies
+        mostly come back in one read: a system call each way per turn, not per command."""
         if self.transport is None or self.closed:
             raise exceptions.ConnectionError("Redis connection closed")
         loop = asyncio.get_running_loop()
@@ -130,8 +135,17 @@ class _Pipe(asyncio.Protocol):
         self.sent_at.append(now)
         if self._watch is None:
             self._watch = loop.call_at(now + self.timeout, self._check)
-        self.transport.write(command)
+        if not self._unsent:
+            loop.call_soon(self._write)
+        self._unsent.append(command)
         return waiter
+
+    def _write(self) -> None:
+        unsent = self._unsent
+        if not unsent or self.transport is None or self.closed:
+            return
+        self._unsent = []
+        self.transport.write(unsent[0] if len(unsent) == 1 else b"".join(unsent))
 
     def _check(self) -> None:
         self._watch = None

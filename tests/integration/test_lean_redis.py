@@ -80,3 +80,29 @@ async def test_redis_unavailable_refuses_the_token_and_a_lost_connection_is_repl
     with pytest.raises(ServiceUnavailable):
         await in_flight
     assert (await _viewer(resources, user.token)).user_id == user.id
+
+
+async def test_the_commands_of_one_loop_turn_leave_in_one_write(redis: Redis) -> None:
+    lean = LeanRedis.for_redis(redis)
+    assert lean is not None
+    try:
+        await redis.set("lean:a", "1")
+        assert await lean.mget(["lean:a"]) == [b"1"]  # connected
+        pipe = lean._pipe
+        assert pipe is not None and pipe.transport is not None
+        transport, writes = pipe.transport, []
+
+        class Counting:
+            def write(self, data: bytes) -> None:
+                writes.append(data)
+                transport.write(data)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(transport, name)
+
+        pipe.transport = Counting()  # type: ignore[assignment]
+        answers = await asyncio.gather(*(lean.mget(["lean:a", f"lean:{n}"]) for n in range(5)))
+        assert answers == [[b"1", None]] * 5  # each its own reply, in order
+        assert len(writes) == 1
+    finally:
+        lean.close()
