@@ -54,3 +54,45 @@ def test_an_exception_is_written_with_its_traceback() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert "ValueError: boom" in line["exc"]
     assert line["level"] == "error"
+
+
+class _Writes:
+    """A stream that records each write."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.writes.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_lines_of_one_loop_turn_leave_in_one_write_and_none_is_lost() -> None:
+    import asyncio
+
+    from shared.logs import TurnFlushedHandler
+
+    stream = _Writes()
+    handler = TurnFlushedHandler(stream)
+    logger = logging.getLogger("test-turn-flushed")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("outside a loop")  # written at once
+        assert stream.writes == ["outside a loop\n"]
+
+        async def turn() -> None:
+            logger.warning("one")
+            logger.warning("two")
+            assert len(stream.writes) == 1  # kept until the turn ends
+            await asyncio.sleep(0)
+            assert stream.writes[1:] == ["one\ntwo\n"]
+            logger.warning("three")
+
+        asyncio.run(turn())
+        handler.flush()  # as logging.shutdown: what a closing loop left is written
+        assert "".join(stream.writes) == "outside a loop\none\ntwo\nthree\n"
+    finally:
+        logger.removeHandler(handler)
