@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from shared.ids import uuid7
 from shared.models import created_at, timestamp, utcnow
 from shared.observability.tracing import current_traceparent
 
@@ -39,7 +40,7 @@ class OutboxEvent(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(
-        default_factory=uuid.uuid4, sa_column=Column(UUID(as_uuid=True), primary_key=True)
+        default_factory=uuid7, sa_column=Column(UUID(as_uuid=True), primary_key=True)
     )
     topic: str = Field(sa_column=Column(String(100), nullable=False))
     key: str | None = Field(default=None, sa_column=Column(String(100)))
@@ -87,7 +88,7 @@ def outbox_event(
     """An outbox row for `event_type`, for the caller to write in the transaction of the change.
     The payload is the event envelope: id, type, version, occurred_at (`at`, default now),
     actor, data (and the `traceparent` of the current trace, if any)."""
-    event_id = uuid.uuid4()
+    event_id = uuid7()
     body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     occurred_at = at or utcnow()
     envelope: dict[str, Any] = {

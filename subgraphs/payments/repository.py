@@ -37,6 +37,7 @@ from sqlmodel import col
 
 from shared.db import fetch
 from shared.events.outbox import NewEvent
+from shared.ids import uuid7
 from subgraphs.payments.models import IdempotencyKey, Payment, PaymentTransaction, ProcessorEvent
 
 # auth.users, read-only: the one column set this domain needs to address a payment request to
@@ -223,7 +224,7 @@ class LedgerEntry:
     status: str
     metadata_: dict[str, Any] | None
     created_at: datetime
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=uuid7)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Forbidden, NotFound
+from shared.ids import uuid7
 from shared.models import utcnow
 from shared.pagination import InvalidCursor, Page, PageQuery, decode, page_of
 from shared.rbac import Role
@@ -237,7 +238,7 @@ class PaymentService:
         it is written (as the updated_at trigger uses: never updated before it was created)."""
         now = utcnow()  # replaced by the database's time when written
         return PaymentRow(
-            id=uuid.uuid4(),
+            id=uuid7(),
             created_at=now,
             updated_at=now,
             customer_id=None,
