@@ -91,19 +91,15 @@ class CoalescingHttpProtocol(HttpToolsProtocol):
         super().connection_made(coalesced)  # type: ignore[arg-type]
 
 
-def serve(
-    application: Any,
-    host: str,
-    port: int,
-    *,
-    drain_seconds: float = 0.0,
-    graceful_timeout: int = 20,
-    **options: Any,
-) -> None:
-    """Run an ASGI app until SIGTERM/SIGINT, draining as `GracefulServer` describes. Extra
-    `options` go to uvicorn's Config (e.g. `loop="asyncio", http="h11"`)."""
-    options = {"loop": "uvloop", "http": CoalescingHttpProtocol, **options}
-    config = uvicorn.Config(
+def server_config(
+    application: Any, host: str, port: int, *, graceful_timeout: int = 20, **options: Any
+) -> uvicorn.Config:
+    """uvicorn's Config for a service. Extra `options` go to it (e.g. `loop="asyncio",
+    http="h11"`). uvicorn's proxy headers are off: it would replace the peer with an address
+    from `X-Forwarded-For` (it believes 127.0.0.1), and each service resolves that chain itself
+    against `TRUSTED_PROXIES` (`shared.http.client_ip`), starting from the real peer."""
+    options = {"loop": "uvloop", "http": CoalescingHttpProtocol, "proxy_headers": False, **options}
+    return uvicorn.Config(
         application,
         host=host,
         port=port,
@@ -115,4 +111,18 @@ def serve(
         # closes idle connections; and shorter than a drain, so none is left when we close.
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+
+
+def serve(
+    application: Any,
+    host: str,
+    port: int,
+    *,
+    drain_seconds: float = 0.0,
+    graceful_timeout: int = 20,
+    **options: Any,
+) -> None:
+    """Run an ASGI app (configured by `server_config`) until SIGTERM/SIGINT, draining as
+    `GracefulServer` describes."""
+    config = server_config(application, host, port, graceful_timeout=graceful_timeout, **options)
     GracefulServer(config, drain_seconds).run()

@@ -1,6 +1,6 @@
 """Responses leave in one write per turn of the loop (status line, headers and body together),
 and are the same responses: complete bodies, streamed ones, keep-alive and closed
-connections."""
+connections. The server leaves `X-Forwarded-For` to the service (the peer stays the peer)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from shared.http.server import CoalescedWrites, CoalescingHttpProtocol
+from shared.http.server import CoalescedWrites, server_config
 
 
 class Recording(asyncio.Transport):
@@ -68,7 +68,17 @@ async def _streamed(_: Request) -> Response:
     return StreamingResponse(_stream(), media_type="text/plain")
 
 
-APP = Starlette(routes=[Route("/plain", _plain, methods=["GET", "HEAD"]), Route("/s", _streamed)])
+async def _peer(request: Request) -> Response:
+    return PlainTextResponse(request.client.host if request.client else "")
+
+
+APP = Starlette(
+    routes=[
+        Route("/plain", _plain, methods=["GET", "HEAD"]),
+        Route("/s", _streamed),
+        Route("/peer", _peer),
+    ]
+)
 
 
 @pytest.fixture
@@ -76,10 +86,7 @@ async def base_url() -> AsyncIterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        APP, host="127.0.0.1", port=port, http=CoalescingHttpProtocol, log_config=None
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(APP, "127.0.0.1", port))
     task = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started:
@@ -104,3 +111,11 @@ async def test_responses_are_whole_through_the_coalescing_protocol(base_url: str
         closing = await client.get("/plain", headers={"Connection": "close"})
         assert closing.text == "xxxxx"
         assert closing.headers["connection"] == "close"
+
+
+async def test_the_peer_is_not_replaced_by_forwarded_for(base_url: str) -> None:
+    """uvicorn would believe 127.0.0.1's `X-Forwarded-For`; the services resolve that chain
+    themselves from the real peer and their `TRUSTED_PROXIES`, so it must not."""
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        response = await client.get("/peer", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.text == "127.0.0.1"
