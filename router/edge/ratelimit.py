@@ -31,7 +31,7 @@ from router.edge.redis_guard import RedisGuard
 from router.edge.redis_script import LeanScript
 from shared.config import Settings
 from shared.config_mirror import MIRROR_KEY, RATE_LIMIT_PER_MINUTE
-from shared.security.denylist import issued_ms, revocation_keys
+from shared.security.denylist import issued_us, revocation_keys
 from shared.security.tokens import AccessClaims
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ class RateLimiter:
         args: list[int | str] = [now, window_ms, limit, member]
         if claims is not None:
             keys.extend(revocation_keys(claims))
-            args.append(issued_ms(claims))
+            args.append(issued_us(claims))
         try:
             added, count, oldest = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
@@ -12,6 +12,8 @@ from shared.security.tokens import AccessClaims
 
 _TOKEN_KEY = "auth:denied-jti:{}"
 _USER_KEY = "auth:not-before:{}"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 async def revoke_token(redis: Redis, claims: AccessClaims) -> None:
@@ -23,10 +25,13 @@ async def revoke_token(redis: Redis, claims: AccessClaims) -> None:
 
 async def revoke_all_for_user(redis: Redis, user_id: uuid.UUID, ttl_seconds: int) -> None:
     """Deny every access token of a user issued up to now (role change, deactivation, reset)."""
-    # Rounded up, and compared with `<=`: a token's `iat` is rounded to the millisecond (up, too),
-    # so one issued in the revocation's millisecond, before it, would otherwise pass.
-    now_ms = math.ceil(datetime.now(UTC).timestamp() * 1000)
-    await redis.set(_USER_KEY.format(user_id), str(now_ms), ex=ttl_seconds + 1)
+    # In microseconds, rounded up and compared with `<=`: a token's `iat` carries its issue
+    # time's microsecond, so one issued in the revocation's own microsecond, before it, is still
+    # refused; a token issued after the revocation's round trip (a re-login, the fresh pair of a
+    # password change) is tens of microseconds later and passes. Milliseconds were too coarse:
+    # the fresh pair issued right after the revocation fell in its millisecond.
+    now_us = -(-time.time_ns() // 1000)
+    await redis.set(_USER_KEY.format(user_id), str(now_us), ex=ttl_seconds + 1)
 
 
 def revocation_keys(claims: AccessClaims) -> tuple[str, str]:
@@ -35,10 +40,10 @@ def revocation_keys(claims: AccessClaims) -> tuple[str, str]:
     return _TOKEN_KEY.format(claims.jti), _USER_KEY.format(claims.user_id)
 
 
-def issued_ms(claims: AccessClaims) -> int:
-    """When the token was issued, in the not-before key's unit (milliseconds), for a caller
-    that compares it inside a Redis script."""
-    return round(claims.issued_at.timestamp() * 1000)
+def issued_us(claims: AccessClaims) -> int:
+    """When the token was issued, in the not-before key's unit (microseconds since the epoch,
+    exact: no float), for a caller that compares it inside a Redis script."""
+    return (claims.issued_at - _EPOCH) // _MICROSECOND
 
 
 def is_revoked_by(
@@ -48,7 +53,7 @@ def is_revoked_by(
     or not)."""
     if denied:
         return True
-    return not_before is not None and issued_ms(claims) <= int(not_before)
+    return not_before is not None and issued_us(claims) <= int(not_before)
 
 
 async def is_revoked(redis: Redis, claims: AccessClaims) -> bool:

@@ -47,9 +47,9 @@ def issue_access_token(
         "userId": str(user_id),
         "email": email,
         "role": role.value,
-        # Millisecond precision (RFC 7519 allows non-integer NumericDate) so that a
-        # revocation and a re-issue in the same second are told apart.
-        "iat": round(now.timestamp(), 3),
+        # Microsecond precision (RFC 7519 allows non-integer NumericDate) so that a
+        # revocation and a re-issue right after it are told apart (shared.security.denylist).
+        "iat": round(now.timestamp(), 6),
         "exp": int(claims.expires_at.timestamp()),
         "jti": claims.jti,
         "typ": ACCESS_TOKEN_KIND,

@@ -175,7 +175,7 @@ async def test_a_user_wide_revocation_refuses_older_tokens_only(
     the refused ones do not use up the user's limit."""
     user_id = uuid.uuid4()
     old, _ = issue_access_token(make_settings(), user_id=user_id, email="u@x.io", role=Role.VENDOR)
-    await asyncio.sleep(0.01)  # the not-before is in milliseconds: a later one
+    await asyncio.sleep(0.01)  # strictly before the not-before
     await revoke_all_for_user(redis, user_id, ttl_seconds=60)
     await asyncio.sleep(0.01)
     new, _ = issue_access_token(make_settings(), user_id=user_id, email="u@x.io", role=Role.VENDOR)

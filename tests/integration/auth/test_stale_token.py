@@ -9,9 +9,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from redis.asyncio import Redis
+
 from shared.config import Settings
 from shared.rbac import Role
-from shared.security.tokens import issue_access_token
+from shared.security.denylist import is_revoked, revoke_all_for_user
+from shared.security.tokens import decode_access_token, issue_access_token
 from tests.integration.auth.conftest import PASSWORD
 from tests.integration.conftest import ApiClient
 
@@ -58,3 +61,23 @@ async def test_public_routes_take_a_stale_token_as_none(
         assert graph["data"]["login"]["user"]["email"] == "stale@example.com", code
         me = await api.http.get("/api/auth/me", headers=headers)
         assert me.status_code == 401 and me.json()["error"]["code"] == code
+
+
+async def test_a_token_issued_right_after_a_user_wide_revocation_passes(
+    settings: Settings, redis: Redis
+) -> None:
+    """What a password change does: revoke every token of the user, then issue the fresh pair
+    at once. The older token is refused, the fresh one passes (in milliseconds, the fresh one
+    often fell in the revocation's millisecond and was refused too)."""
+    user_id = uuid.uuid4()
+
+    def issue() -> str:
+        token, _ = issue_access_token(settings, user_id=user_id, email="u@x.io", role=Role.CUSTOMER)
+        return token
+
+    older = issue()
+    await revoke_all_for_user(redis, user_id, ttl_seconds=60)
+    fresh = [issue() for _ in range(50)]
+    assert await is_revoked(redis, decode_access_token(older, settings))
+    for token in fresh:
+        assert not await is_revoked(redis, decode_access_token(token, settings))
