@@ -236,10 +236,16 @@ class PgbenchResult:
     cpu_ms: float  # PostgreSQL's CPU per transaction
 
 
+# The statement `PaymentRepository.page` sends for a customer's first page: the payments they
+# own and those addressed to them, each an index range cut at the page, merged.
 PAGE_SQL = (
-    "SELECT id, user_id, amount, currency, status, type, description, metadata, customer_id, "
-    "pays_payment_id, created_at, updated_at FROM payments.payments "
-    "WHERE user_id = '{user}' OR customer_id = '{user}' "
+    "SELECT * FROM ((SELECT id, user_id, amount, currency, status, type, description, metadata, "
+    "customer_id, pays_payment_id, created_at, updated_at FROM payments.payments "
+    "WHERE user_id = '{user}' ORDER BY created_at DESC, id DESC LIMIT 21) UNION ALL ("
+    "SELECT id, user_id, amount, currency, status, type, description, metadata, "
+    "customer_id, pays_payment_id, created_at, updated_at FROM payments.payments "
+    "WHERE customer_id = '{user}' AND user_id <> '{user}' "
+    "ORDER BY created_at DESC, id DESC LIMIT 21)) AS page "
     "ORDER BY created_at DESC, id DESC LIMIT 21;\n"
 )
 

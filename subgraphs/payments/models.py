@@ -45,10 +45,13 @@ class Payment(SQLModel, table=True):
         Index("idx_payments_user_id", "user_id"),
         Index("idx_payments_status", "status"),
         Index("idx_payments_created_at", "created_at"),
-        # Partial: most payments have neither reference (migration 0007).
+        # Partial: most payments have neither reference (migrations 0007, 0008). A customer's
+        # page reads the payments addressed to them in order from it (`PaymentRepository.page`).
         Index(
-            "idx_payments_customer_id",
+            "idx_payments_customer_created",
             "customer_id",
+            "created_at",
+            "id",
             postgresql_where=text("customer_id IS NOT NULL"),
         ),
         Index(

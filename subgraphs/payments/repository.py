@@ -75,6 +75,10 @@ _SELECT_LEDGERS = (
 # Each owner's page: an index range scan per owner (`idx_payments_user_created`), not a sort of
 # all their payments; its text continues with the page's `_SELECT_PAYMENTS … LIMIT n`.
 _OWNERS_PAGES = "SELECT page.* FROM unnest($1::uuid[]) AS owner(owner_id) CROSS JOIN LATERAL ("
+# A page merged from branches, each `(… LIMIT n)`: `_MERGED_PAGE + branches joined + ")) AS page
+# ORDER BY … LIMIT n"`.
+_MERGED_PAGE = "SELECT * FROM (("
+_BETWEEN_BRANCHES = ") UNION ALL ("
 # The columns a page may be sorted by (`Keyset.column`), as SQL.
 _SORTABLE = {"created_at": "created_at", "amount": "amount"}
 
@@ -100,6 +104,16 @@ class Scope:
         arguments.append(self.viewer_id)
         n = len(arguments)
         return [f"(user_id = ${n}::uuid OR customer_id = ${n}::uuid)"]
+
+    def branches(self, arguments: list[Any]) -> list[str]:
+        """`condition` as disjoint conditions, one per index that serves it in order: the
+        payments a user owns (`idx_payments_user_created`), and those addressed to them that
+        they do not own (`idx_payments_customer_created`); everything for an administrator."""
+        if self.viewer_id is None:
+            return ["TRUE"]
+        arguments.append(self.viewer_id)
+        n = len(arguments)
+        return [f"user_id = ${n}::uuid", f"customer_id = ${n}::uuid AND user_id <> ${n}::uuid"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,14 +349,23 @@ class PaymentRepository:
     async def page(
         self, scope: Scope, where: PaymentFilter, keyset: Keyset, size: int
     ) -> list[PaymentRow]:
+        """The first `size` payments in scope after the keyset. A user's page is the merge of
+        two index-ordered ranges, each cut at `size` (owned, and addressed to them), not one
+        `user_id OR customer_id` condition: that one reads and sorts every payment of the user
+        for each page, so a page cost grew with the user's history."""
         arguments: list[Any] = []
-        conditions = [*scope.sql(arguments), *keyset.sql(arguments), *where.sql(arguments)]
+        branches = scope.branches(arguments)
+        conditions = [*keyset.sql(arguments), *where.sql(arguments)]
         arguments.append(size)
-        statement = (
-            _SELECT_PAYMENTS
-            + (" WHERE " + " AND ".join(conditions) if conditions else "")
-            + f" ORDER BY {keyset.order_by_sql()} LIMIT ${len(arguments)}"
-        )
+        tail = f" ORDER BY {keyset.order_by_sql()} LIMIT ${len(arguments)}"
+        selects = [
+            _SELECT_PAYMENTS + " WHERE " + " AND ".join([branch, *conditions]) + tail
+            for branch in branches
+        ]
+        if len(selects) == 1:
+            statement = selects[0]
+        else:
+            statement = _MERGED_PAGE + _BETWEEN_BRANCHES.join(selects) + ")) AS page" + tail
         return [PaymentRow(*row) for row in await fetch(self.session, statement, *arguments)]
 
     async def pages_per_owner(

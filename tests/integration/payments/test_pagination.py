@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import TestUser as User
 from tests.integration.conftest import ApiClient
-from tests.integration.payments.conftest import call, create, request_body
+from tests.integration.payments.conftest import call, create, payment_body, request_body
 
 
 async def page(api: ApiClient, user: User, path: str = "/api/payments", **params: Any) -> Any:
@@ -62,6 +62,32 @@ async def test_sort_by_amount_with_ties(api: ApiClient, vendor: User, order: str
     got = [Decimal(str(node["amount"])) for node in nodes]
     assert got == sorted((Decimal(a) for a in amounts), reverse=order == "desc")
     assert len({node["id"] for node in nodes}) == len(amounts)
+
+
+async def test_a_customers_pages_merge_own_and_addressed_payments(
+    api: ApiClient, vendor: User, customer: User
+) -> None:
+    """A customer's list is the payments they own and the requests addressed to them, read as
+    two ranges and merged: every order, page size and filter gives each once, in order."""
+    created: list[dict[str, Any]] = []
+    for i, amount in enumerate(["4.00", "1.00", "9.00", "1.00", "7.50", "3.00", "8.00"]):
+        if i % 3 == 1:
+            created.append(await create(api, customer, payment_body(amount)))
+        else:
+            body = request_body(amount, customerId=str(customer.id))
+            created.append(await create(api, vendor, body))
+    newest_first = [payment["id"] for payment in reversed(created)]
+    for limit in (1, 2, 3, 20):
+        assert [node["id"] for node in await walk(api, customer, limit=limit)] == newest_first
+    by_amount = await walk(api, customer, sort="amount", order="asc", limit=2)
+    assert [node["id"] for node in by_amount] == [
+        p["id"] for p in sorted(created, key=lambda p: (Decimal(str(p["amount"])), p["id"]))
+    ]
+    addressed = await walk(api, customer, type="initiate", limit=2)
+    assert [node["id"] for node in addressed] == [
+        p["id"] for p in reversed(created) if p["type"] == "initiate"
+    ]
+    assert len(await walk(api, vendor, limit=2)) == 5  # the vendor sees their requests only
 
 
 async def test_filters(api: ApiClient, vendor: User, customer: User) -> None:
