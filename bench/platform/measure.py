@@ -20,6 +20,7 @@ import httpx
 from bench.platform.routes import Route, count_rows, headers_of, wrk_script
 from bench.platform.seed import Seeded
 from bench.platform.stack import SECRET, SUBGRAPHS, WORKERS, CpuSampler, Postgres, Stack
+from subgraphs.payments.repository import Keyset, PaymentFilter, Scope, page_statement
 
 WRK = shutil.which("wrk")
 PY_SPY = shutil.which("py-spy")
@@ -236,18 +237,15 @@ class PgbenchResult:
     cpu_ms: float  # PostgreSQL's CPU per transaction
 
 
-# The statement `PaymentRepository.page` sends for a customer's first page: the payments they
-# own and those addressed to them, each an index range cut at the page, merged.
-PAGE_SQL = (
-    "SELECT * FROM ((SELECT id, user_id, amount, currency, status, type, description, metadata, "
-    "customer_id, pays_payment_id, created_at, updated_at FROM payments.payments "
-    "WHERE user_id = '{user}' ORDER BY created_at DESC, id DESC LIMIT 21) UNION ALL ("
-    "SELECT id, user_id, amount, currency, status, type, description, metadata, "
-    "customer_id, pays_payment_id, created_at, updated_at FROM payments.payments "
-    "WHERE customer_id = '{user}' AND user_id <> '{user}' "
-    "ORDER BY created_at DESC, id DESC LIMIT 21)) AS page "
-    "ORDER BY created_at DESC, id DESC LIMIT 21;\n"
-)
+def page_sql(user: uuid.UUID) -> str:
+    """The statement `PaymentRepository.page` sends for a customer's first page of 20 (21 rows,
+    the 21st telling whether a next page exists), its arguments written in as literals."""
+    statement, arguments = page_statement(
+        Scope(user), PaymentFilter(), Keyset("created_at", descending=True), 21
+    )
+    for n in range(len(arguments), 0, -1):  # $10 before $1
+        statement = statement.replace(f"${n}", f"'{arguments[n - 1]}'")
+    return statement + ";\n"
 
 
 def pgbench(
@@ -260,7 +258,7 @@ def pgbench(
     argv = [postgres.pgbench, "-n", "-M", "prepared", f"-c{clients}", "-j2", f"-T{int(seconds)}"]
     for n, user in enumerate(user_ids):
         script = workdir / f"page-{n}.sql"
-        script.write_text(PAGE_SQL.format(user=user))
+        script.write_text(page_sql(user))
         argv += ["-f", f"{script}@1"]
     argv += ["-l", "--log-prefix", str(workdir / "tx"), "-h", postgres.socket_dir, "-U", "bench"]
     argv.append(database)

@@ -98,12 +98,11 @@ class Scope:
         )
 
     def sql(self, arguments: list[Any]) -> list[str]:
-        """`condition` as SQL text, its values appended to `arguments` (numbered after them)."""
+        """`condition` as SQL text, its values appended to `arguments` (numbered after them):
+        the `branches` in one condition."""
         if self.viewer_id is None:
             return []
-        arguments.append(self.viewer_id)
-        n = len(arguments)
-        return [f"(user_id = ${n}::uuid OR customer_id = ${n}::uuid)"]
+        return ["(" + " OR ".join(f"({branch})" for branch in self.branches(arguments)) + ")"]
 
     def branches(self, arguments: list[Any]) -> list[str]:
         """`condition` as disjoint conditions, one per index that serves it in order: the
@@ -266,6 +265,27 @@ Written = dict[uuid.UUID, tuple[datetime, datetime]]
 """created_at and updated_at of each payment a change wrote, by id."""
 
 
+def page_statement(
+    scope: Scope, where: PaymentFilter, keyset: Keyset, size: int
+) -> tuple[str, list[Any]]:
+    """The statement (and its arguments) of the first `size` payments in scope after the
+    keyset. A user's page is the merge of two index-ordered ranges, each cut at `size` (owned,
+    and addressed to them), not one `user_id OR customer_id` condition: that one reads and sorts
+    every payment of the user for each page, so a page's cost grew with the user's history."""
+    arguments: list[Any] = []
+    branches = scope.branches(arguments)
+    conditions = [*keyset.sql(arguments), *where.sql(arguments)]
+    arguments.append(size)
+    tail = f" ORDER BY {keyset.order_by_sql()} LIMIT ${len(arguments)}"
+    selects = [
+        _SELECT_PAYMENTS + " WHERE " + " AND ".join([branch, *conditions]) + tail
+        for branch in branches
+    ]
+    if len(selects) == 1:
+        return selects[0], arguments
+    return _MERGED_PAGE + _BETWEEN_BRANCHES.join(selects) + ")) AS page" + tail, arguments
+
+
 class PaymentRepository:
     """`session`: the change's transaction. `autocommit` (optional): a session whose statements
     commit one by one, for reads that need no lock and for a change that is alone in its
@@ -349,23 +369,7 @@ class PaymentRepository:
     async def page(
         self, scope: Scope, where: PaymentFilter, keyset: Keyset, size: int
     ) -> list[PaymentRow]:
-        """The first `size` payments in scope after the keyset. A user's page is the merge of
-        two index-ordered ranges, each cut at `size` (owned, and addressed to them), not one
-        `user_id OR customer_id` condition: that one reads and sorts every payment of the user
-        for each page, so a page cost grew with the user's history."""
-        arguments: list[Any] = []
-        branches = scope.branches(arguments)
-        conditions = [*keyset.sql(arguments), *where.sql(arguments)]
-        arguments.append(size)
-        tail = f" ORDER BY {keyset.order_by_sql()} LIMIT ${len(arguments)}"
-        selects = [
-            _SELECT_PAYMENTS + " WHERE " + " AND ".join([branch, *conditions]) + tail
-            for branch in branches
-        ]
-        if len(selects) == 1:
-            statement = selects[0]
-        else:
-            statement = _MERGED_PAGE + _BETWEEN_BRANCHES.join(selects) + ")) AS page" + tail
+        statement, arguments = page_statement(scope, where, keyset, size)
         return [PaymentRow(*row) for row in await fetch(self.session, statement, *arguments)]
 
     async def pages_per_owner(
