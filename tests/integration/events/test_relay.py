@@ -10,10 +10,11 @@ import json
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import col
 
-from shared.db import transaction
+from shared.db import make_session_factory, transaction
 from shared.events import OutboxEvent, catalog, record_event
 from shared.events.relay import Relay
 from shared.events.settings import EventSettings
@@ -158,3 +159,49 @@ async def test_a_failed_xadd_leaves_only_its_row_unpublished(
     assert await relay.publish_batch() == 1
     assert [fields["id"] for _, fields in await redis.xrange(STREAM)] == [str(created)]
     assert await unpublished(resources) == 0
+
+
+async def test_a_relay_started_on_an_empty_outbox_takes_batches_by_index_as_it_grows(
+    resources: Resources, redis: Redis, hub_options: EventSettings, record_payments: RecordEvents
+) -> None:
+    """The relay's statement stays prepared on its connection: polls of an empty outbox must not
+    leave it a plan that reads the whole table once the outbox holds many published rows."""
+    engine = create_async_engine(resources.settings.async_database_url, pool_size=1, max_overflow=0)
+    one_connection = make_session_factory(engine)  # every poll and check on one backend
+    relay = Relay(one_connection, redis, hub_options)
+    try:
+        async with one_connection() as session:
+            await session.execute(text("ANALYZE events.outbox"))
+        for _ in range(10):  # more than PostgreSQL's 5 custom plans before it weighs a generic
+            assert await relay.publish_batch() == 0
+        async with transaction(one_connection) as session:
+            await session.execute(_PUBLISHED_ROWS, {"count": 20_000})
+        ids = await record_payments(3)
+        scans_before = await _sequential_scans_of_outbox(one_connection)
+
+        assert await relay.publish_batch() == 3
+
+        assert await _sequential_scans_of_outbox(one_connection) == scans_before
+        assert [fields["id"] for _, fields in await redis.xrange(STREAM)] == [str(i) for i in ids]
+    finally:
+        await engine.dispose()
+
+
+_PUBLISHED_ROWS = text(
+    "INSERT INTO events.outbox (id, topic, payload, created_at, published_at) "
+    "SELECT gen_random_uuid(), 'payment.created', '{}', now() - interval '1 day', "
+    "now() - interval '1 day' FROM generate_series(1, :count)"
+)
+
+
+async def _sequential_scans_of_outbox(factory: async_sessionmaker[AsyncSession]) -> int:
+    """Sequential scans of events.outbox so far, this backend's latest ones included (its
+    pending statistics are flushed when it next goes idle)."""
+    async with factory() as session:
+        await session.execute(text("SELECT pg_stat_force_next_flush()"))
+        await session.commit()
+    async with factory() as session:
+        scans = await session.execute(
+            text("SELECT seq_scan FROM pg_stat_user_tables WHERE relid = 'events.outbox'::regclass")
+        )
+        return int(scans.scalar_one())
