@@ -1,4 +1,5 @@
-"""Run the router under uvicorn (uvloop + httptools): the entry point the CLI calls."""
+"""Run the router under uvicorn as every service runs (`shared.http.server`: uvloop, httptools,
+a response in one write): the entry point the CLI calls."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from router.supergraph.errors import SupergraphError
 from router.supergraph.source import compose_from_config, read_supergraph_config
 from shared.config import get_settings
 from shared.heap import settle_heap
-from shared.http.server import KEEP_ALIVE_SECONDS, serve
+from shared.http.server import KEEP_ALIVE_SECONDS, SERVICE_OPTIONS, serve
 
 DEFAULT_SUPERGRAPH_CONFIG = "supergraph.yaml"
 SUPERGRAPH_ENV = "ROUTER_SUPERGRAPH"
@@ -23,7 +24,6 @@ INBOUND_DEDUP_ENV = "ROUTER_INBOUND_DEDUP"
 SUBGRAPH_DEDUP_ENV = "ROUTER_SUBGRAPH_DEDUP"
 MAX_COST_ENV = "ROUTER_MAX_COST"
 WORKER_PING_TIMEOUT_SECONDS = 30
-SERVER_OPTIONS = {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
 
 
 def _enabled(variable: str) -> bool:
@@ -97,7 +97,8 @@ def run_router(
             # The supervisor kills a worker that misses a ping for this long; a worker still
             # importing on a busy machine would miss uvicorn's default 5 s and be restarted.
             timeout_worker_healthcheck=WORKER_PING_TIMEOUT_SECONDS,
-            **SERVER_OPTIONS,  # type: ignore[arg-type]
+            lifespan="on",
+            **SERVICE_OPTIONS,
         )
         return
     serve(
@@ -106,7 +107,7 @@ def run_router(
         port,
         drain_seconds=drain_seconds,
         graceful_timeout=graceful_timeout,
-        **SERVER_OPTIONS,
+        lifespan="on",
     )
 
 

@@ -91,6 +91,14 @@ class CoalescingHttpProtocol(HttpToolsProtocol):
         super().connection_made(coalesced)  # type: ignore[arg-type]
 
 
+SERVICE_OPTIONS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": CoalescingHttpProtocol,
+    "proxy_headers": False,
+}
+"""How every service is served, whether one process (`serve`) or uvicorn's workers."""
+
+
 def server_config(
     application: Any, host: str, port: int, *, graceful_timeout: int = 20, **options: Any
 ) -> uvicorn.Config:
@@ -98,7 +106,7 @@ def server_config(
     http="h11"`). uvicorn's proxy headers are off: it would replace the peer with an address
     from `X-Forwarded-For` (it believes 127.0.0.1), and each service resolves that chain itself
     against `TRUSTED_PROXIES` (`shared.http.client_ip`), starting from the real peer."""
-    options = {"loop": "uvloop", "http": CoalescingHttpProtocol, "proxy_headers": False, **options}
+    options = {**SERVICE_OPTIONS, **options}
     return uvicorn.Config(
         application,
         host=host,

@@ -1,5 +1,6 @@
 """The router as users run it: real processes, real sockets, ``run_router`` from a
-``supergraph.yaml`` that also lists a subgraph which is not running."""
+``supergraph.yaml`` that also lists a subgraph which is not running; and served as every
+service is."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from starlette.applications import Starlette
 
+import router.serve as serve_module
+from router.serve import SUPERGRAPH_ENV, run_router
+from shared.http.server import CoalescingHttpProtocol, GracefulServer
 from tests.router.processes import (
     ENV,
     ROOT,
@@ -103,3 +110,23 @@ def test_mfe_router_with_workers() -> None:
     finally:
         process.terminate()
         process.wait(15)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_router_is_served_as_every_service_is(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process or uvicorn's workers: uvloop, httptools writing through the coalescing
+    transport (status line, headers and body in one write), uvicorn's proxy headers off."""
+    served: dict[str, Any] = {}
+    monkeypatch.setenv(SUPERGRAPH_ENV, "unchanged")
+    monkeypatch.setattr(serve_module, "app_from_env", Starlette)
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **options: served.update(options))
+    monkeypatch.setattr(
+        GracefulServer, "run", lambda server, sockets=None: served.update(vars(server.config))
+    )
+
+    run_router("127.0.0.1", free_port(), workers=workers)
+
+    assert served["http"] is CoalescingHttpProtocol
+    assert (served["loop"], served["proxy_headers"], served["lifespan"]) == ("uvloop", False, "on")
