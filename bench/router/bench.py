@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ import httpx
 
 from bench.router.shop import DEEP_QUERY, SHOP_SUBGRAPHS
 from router.supergraph.source import SubgraphConfig, compose_from_config
+from tests.harness import free_port
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -101,12 +101,6 @@ class Gateway:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.path}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_up(url: str, seconds: float = 120.0) -> None:

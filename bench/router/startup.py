@@ -26,7 +26,6 @@ import compileall
 import importlib.util
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,17 +36,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.harness import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SUPERGRAPH = ROOT / "tests/router/fixtures/apollo-v0.3.supergraph.graphql"
 PROJECT_PACKAGES = ("mfe", "shared", "router", "subgraphs")
 POLL_SECONDS = 0.02
 TIMEOUT_SECONDS = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def healthy(url: str) -> bool:

@@ -28,7 +28,6 @@ import asyncio
 import itertools
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,15 +39,11 @@ from typing import Any
 
 import httpx
 
+from tests.harness import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = 40
 PASSWORD = "bench passphrase 12345"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rss_mib(pid: int) -> float:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,13 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from tests.harness import free_port
 from tests.router.subgraphs.apps import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = Path(__file__).parent / "node"
 ENV = {**os.environ, "SUBGRAPH_SECRET": SECRET, "APP_ENV": "test", "REDIS_URL": ""}
 SUBGRAPHS = ("users", "products", "reviews")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_up(url: str, seconds: float = 30.0) -> None:

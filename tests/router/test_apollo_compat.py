@@ -18,13 +18,12 @@ from graphql import lexicographic_sort_schema, print_schema
 
 from router.planner.planner import Planner
 from router.supergraph.loader import load_supergraph
-from tests.harness import npm_ci
+from tests.harness import free_port, npm_ci
 from tests.router.processes import (
     NODE_DIR,
     ROOT,
     SUBGRAPHS,
     apollo_gateway_command,
-    free_port,
     router_command,
     running,
     subgraph_command,

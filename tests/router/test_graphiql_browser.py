@@ -24,11 +24,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from router.supergraph.source import SubgraphConfig, compose_from_config
-from tests.harness import npm_ci
+from tests.harness import free_port, npm_ci
 from tests.router.processes import (
     NODE_DIR,
     SUBGRAPHS,
-    free_port,
     router_command,
     running,
     subgraph_command,

@@ -18,11 +18,11 @@ from starlette.applications import Starlette
 import router.serve as serve_module
 from router.serve import SUPERGRAPH_ENV, run_router
 from shared.http.server import CoalescingHttpProtocol, GracefulServer
+from tests.harness import free_port
 from tests.router.processes import (
     ENV,
     ROOT,
     SUBGRAPHS,
-    free_port,
     router_command,
     running,
     subgraph_command,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +25,7 @@ from shared.events.consumer import Consumer
 from shared.events.settings import EventSettings
 from shared.graphql.context import Resources
 from shared.redis_client import make_redis
+from tests.harness import free_port
 
 EFFECTS = "public.test_event_effects"
 CREATE_EFFECTS = text(
@@ -118,12 +118,6 @@ def record_payments(resources: Resources) -> RecordEvents:
         return ids
 
     return record
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -28,7 +28,7 @@ from subgraphs.payments.app import create_app
 from subgraphs.payments.settings import PaymentsSettings, ProcessorKind
 from tests.conftest import TEST_SUBGRAPH_SECRET
 from tests.factories import TestUser as User
-from tests.integration.events.conftest import free_port
+from tests.harness import free_port
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 ROUTER = {"X-Router-Secret": TEST_SUBGRAPH_SECRET}

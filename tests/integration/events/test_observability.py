@@ -30,7 +30,8 @@ from shared.observability.errors import configure_sentry
 from shared.observability.metrics import serve_metrics
 from shared.resources import open_resources
 from subgraphs.auth.app import create_app
-from tests.integration.events.conftest import RecordEvents, free_port
+from tests.harness import free_port
+from tests.integration.events.conftest import RecordEvents
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{TRACE_ID}-b7ad6b7169203331-01"

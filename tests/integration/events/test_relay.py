@@ -21,7 +21,8 @@ from shared.events.settings import EventSettings
 from shared.events.streams import topic_stream
 from shared.graphql.context import Resources
 from shared.redis_client import make_redis
-from tests.integration.events.conftest import RecordEvents, free_port, payment_created
+from tests.harness import free_port
+from tests.integration.events.conftest import RecordEvents, payment_created
 
 STREAM = topic_stream(catalog.PAYMENT_CREATED)
 
