@@ -108,11 +108,12 @@ it is sent). Rows another relay holds are skipped, so relays side by side never 
 
 _PLAN_EACH_POLL = "SET LOCAL plan_cache_mode = force_custom_plan"
 """The batch is planned for the outbox as it is at each poll. The statement is prepared once
-per connection, and PostgreSQL's cached generic plan was made while the outbox was small (a
-relay started on a fresh or quiet database): a sequential scan and sort of the whole table on
-every poll as the outbox grew, until autovacuum's next analyze replaced it. Under load the
-relay fell behind and spent more PostgreSQL CPU than the creations it published. A custom plan
-costs a planning (well under a millisecond) per poll."""
+per connection, and the generic plan PostgreSQL caches after five polls, if made while the
+outbox was empty (a relay started on a fresh or quiet database), is a nested loop over a
+sequential scan of the outbox that re-runs the batch subquery once per row: seconds per poll
+once the outbox holds tens of thousands of rows, until autovacuum's next analyze replaces it.
+Under load the relay fell behind and spent more PostgreSQL CPU than the creations it published.
+A custom plan costs a planning (well under a millisecond) per poll."""
 
 _UNTAKE = "UPDATE events.outbox SET published_at = NULL WHERE id = ANY($1::uuid[])"
 """The marks of rows $1 undone (their XADD failed): published by a later batch."""
