@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -112,6 +113,21 @@ class PaymentTransaction(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(50), nullable=False))
     metadata_: dict[str, Any] | None = Field(default=None, sa_column=Column("metadata", JSONB))
     created_at: datetime = created_at()
+
+
+class LedgerParty(SQLModel, table=True):
+    """Who a ledger row concerns, for reading a user's history newest first from an index
+    range (`(party_id, seq)`) instead of from the whole ledger: one row per ledger row and
+    party of its payment — its owner (`owns`) and, when another user, its customer. Derived
+    data, written only by the database's triggers (migration 0009) from the payments' current
+    parties, also when a payment's customer changes; never written by the services."""
+
+    __tablename__ = "ledger_parties"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    party_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), primary_key=True))
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    owns: bool = Field(sa_column=Column(Boolean, nullable=False))
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -24,7 +24,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     table,
     true,
@@ -79,6 +78,23 @@ _OWNERS_PAGES = "SELECT page.* FROM unnest($1::uuid[]) AS owner(owner_id) CROSS 
 # ORDER BY … LIMIT n"`.
 _MERGED_PAGE = "SELECT * FROM (("
 _BETWEEN_BRANCHES = ") UNION ALL ("
+# History: ledger rows newest first, columns in `LedgerEntry`'s order, then `seq`. Of the whole
+# ledger, or of one payment, from the ledger's own indexes (`seq`, `payment_id`) …
+_HISTORY_COLUMNS = (
+    "e.payment_id, e.transaction_type, e.amount, e.status, e.metadata, e.created_at, e.id, e.seq"
+)
+_LEDGER_HISTORY = (
+    "SELECT {columns} FROM payments.payment_transactions AS e WHERE {where} "
+    "ORDER BY seq DESC LIMIT $1"
+)
+# … and of one party's payments from its range of `ledger_parties`, cut at the page first: a
+# join of the ledger to the party's payments either read the whole ledger backwards or sorted
+# the party's whole history for each page.
+_PARTY_HISTORY = (
+    "SELECT {columns} FROM (SELECT seq FROM payments.ledger_parties WHERE {where} "
+    "ORDER BY seq DESC LIMIT $1) AS party "
+    "JOIN payments.payment_transactions AS e ON e.seq = party.seq ORDER BY e.seq DESC"
+)
 # The columns a page may be sorted by (`Keyset.column`), as SQL.
 _SORTABLE = {"created_at": "created_at", "amount": "amount"}
 
@@ -90,22 +106,15 @@ class Scope:
 
     viewer_id: uuid.UUID | None
 
-    def condition(self) -> ColumnElement[bool]:
-        if self.viewer_id is None:
-            return true()
-        return or_(
-            col(Payment.user_id) == self.viewer_id, col(Payment.customer_id) == self.viewer_id
-        )
-
     def sql(self, arguments: list[Any]) -> list[str]:
-        """`condition` as SQL text, its values appended to `arguments` (numbered after them):
-        the `branches` in one condition."""
+        """The scope as one SQL condition, its values appended to `arguments` (numbered after
+        them): the `branches` in one condition."""
         if self.viewer_id is None:
             return []
         return ["(" + " OR ".join(f"({branch})" for branch in self.branches(arguments)) + ")"]
 
     def branches(self, arguments: list[Any]) -> list[str]:
-        """`condition` as disjoint conditions, one per index that serves it in order: the
+        """The scope as disjoint conditions, one per index that serves it in order: the
         payments a user owns (`idx_payments_user_created`), and those addressed to them that
         they do not own (`idx_payments_customer_created`); everything for an administrator."""
         if self.viewer_id is None:
@@ -113,6 +122,19 @@ class Scope:
         arguments.append(self.viewer_id)
         n = len(arguments)
         return [f"user_id = ${n}::uuid", f"customer_id = ${n}::uuid AND user_id <> ${n}::uuid"]
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A user whose payments a history covers: those they own or are the customer of, or
+    (`owned_only`) those they own."""
+
+    user_id: uuid.UUID
+    owned_only: bool = False
+
+
+def _all(conditions: list[str]) -> str:
+    return " AND ".join(conditions) or "TRUE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +260,14 @@ class LedgerEntry:
     metadata_: dict[str, Any] | None
     created_at: datetime
     id: uuid.UUID = field(default_factory=uuid7)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A ledger row as the history reads it, with its place in the ledger (the page's key)."""
+
+    entry: LedgerEntry
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,27 +435,45 @@ class PaymentRepository:
 
     async def history(
         self,
-        scope: Scope,
+        party: Party | None,
         *,
-        owner_id: uuid.UUID | None,
         payment_id: uuid.UUID | None,
         before_seq: int | None,
         size: int,
-    ) -> list[PaymentTransaction]:
-        """Transactions of the payments in scope, newest first."""
-        query = (
-            select(PaymentTransaction)
-            .join(Payment, col(Payment.id) == col(PaymentTransaction.payment_id))
-            .where(scope.condition())
-        )
-        if owner_id is not None:
-            query = query.where(col(Payment.user_id) == owner_id)
-        if payment_id is not None:
-            query = query.where(col(PaymentTransaction.payment_id) == payment_id)
+    ) -> list[HistoryEntry]:
+        """Ledger rows newest first, of the payments `party` is a party to (None: of every
+        payment), of one payment, before `before_seq`."""
+        arguments: list[Any] = [size]
+
+        def bind(value: Any, type_: str) -> str:
+            arguments.append(value)
+            return f"${len(arguments)}::{type_}"
+
+        entries: list[str] = []  # conditions on the ledger rows
         if before_seq is not None:
-            query = query.where(col(PaymentTransaction.seq) < before_seq)
-        query = query.order_by(col(PaymentTransaction.seq).desc()).limit(size)
-        return list((await self.session.execute(query)).scalars())
+            entries.append(f"seq < {bind(before_seq, 'bigint')}")
+        if payment_id is not None:
+            entries.append(f"payment_id = {bind(payment_id, 'uuid')}")
+        if party is None:
+            statement = _LEDGER_HISTORY.format(columns=_HISTORY_COLUMNS, where=_all(entries))
+        else:
+            parties = [f"party_id = {bind(party.user_id, 'uuid')}"]
+            if party.owned_only:
+                parties.append("owns")
+            if payment_id is None:
+                statement = _PARTY_HISTORY.format(
+                    columns=_HISTORY_COLUMNS, where=_all([*parties, *entries])
+                )
+            else:
+                party_of_entry = (
+                    "EXISTS (SELECT FROM payments.ledger_parties AS party "
+                    f"WHERE party.seq = e.seq AND {_all(parties)})"
+                )
+                statement = _LEDGER_HISTORY.format(
+                    columns=_HISTORY_COLUMNS, where=_all([*entries, party_of_entry])
+                )
+        rows = await fetch(self.session, statement, *arguments)
+        return [HistoryEntry(LedgerEntry(*row[:-1]), row[-1]) for row in rows]
 
     async def totals(
         self, *, owner_id: uuid.UUID | None, start: datetime, end: datetime

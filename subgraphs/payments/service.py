@@ -33,13 +33,14 @@ from subgraphs.payments.errors import (
     UnknownCustomer,
 )
 from subgraphs.payments.ledger import Ledger
-from subgraphs.payments.models import PaymentTransaction
 from subgraphs.payments.processors import InternalLedgerProcessor, PaymentProcessor
 from subgraphs.payments.repository import (
+    HistoryEntry,
     IdempotencyRepository,
     KeyClaim,
     Keyset,
     LedgerEntry,
+    Party,
     PaymentFilter,
     PaymentRepository,
     PaymentRow,
@@ -430,22 +431,20 @@ class PaymentService:
             for owner in owners
         ]
 
-    async def history(
-        self, viewer: AccessClaims, query: commands.History
-    ) -> Page[PaymentTransaction]:
-        """Transactions of the payments the viewer sees, newest first; only an ADMIN may ask
-        for another user's."""
-        if viewer.role is not Role.ADMIN and query.user_id not in (None, viewer.user_id):
+    async def history(self, viewer: AccessClaims, query: commands.History) -> Page[HistoryEntry]:
+        """Ledger rows of the payments the viewer sees, newest first; only an ADMIN may ask
+        for another user's (`userId`: the payments that user owns)."""
+        if viewer.role is Role.ADMIN:
+            party = None if query.user_id is None else Party(query.user_id, owned_only=True)
+        elif query.user_id in (None, viewer.user_id):
+            party = Party(viewer.user_id, owned_only=query.user_id is not None)
+        else:
             raise Forbidden("Only an ADMIN can read another user's history")
         before = int(decode(query.cursor, "history", 1)[0]) if query.cursor else None
         rows = await self.payments.history(
-            scope_of(viewer),
-            owner_id=query.user_id,
-            payment_id=query.payment_id,
-            before_seq=before,
-            size=query.limit + 1,
+            party, payment_id=query.payment_id, before_seq=before, size=query.limit + 1
         )
-        return page_of(rows, query.limit, lambda t: ("history", t.seq))
+        return page_of(rows, query.limit, lambda row: ("history", row.seq))
 
     async def report(self, viewer: AccessClaims, query: commands.Report) -> PaymentReport:
         """Totals of the viewer's own payments (an ADMIN: everyone's, or one user's)."""

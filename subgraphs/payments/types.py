@@ -12,8 +12,8 @@ from strawberry.scalars import JSON
 
 from shared.pagination import Page
 from subgraphs.payments import commands
-from subgraphs.payments.models import Payment, PaymentTransaction
-from subgraphs.payments.repository import LedgerEntry, PaymentRow
+from subgraphs.payments.models import Payment
+from subgraphs.payments.repository import HistoryEntry, LedgerEntry, PaymentRow
 from subgraphs.payments.service import PaymentReport, Totals
 from subgraphs.payments.states import PaymentStatus, PaymentType
 
@@ -80,7 +80,7 @@ class TransactionNode:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: PaymentTransaction | LedgerEntry) -> TransactionNode:
+    def from_row(cls, row: LedgerEntry) -> TransactionNode:
         return cls(
             id=row.id,
             payment_id=row.payment_id,
@@ -104,10 +104,10 @@ class TransactionConnection:
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, page: Page[PaymentTransaction]) -> TransactionConnection:
+    def from_page(cls, page: Page[HistoryEntry]) -> TransactionConnection:
         return cls(
             edges=[
-                TransactionEdge(cursor=cursor, node=TransactionNode.from_row(row))
+                TransactionEdge(cursor=cursor, node=TransactionNode.from_row(row.entry))
                 for row, cursor in zip(page.items, page.cursors, strict=True)
             ],
             page_info=PageInfo.of(page),

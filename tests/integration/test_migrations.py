@@ -110,3 +110,56 @@ def _in_domain(difference: object) -> bool:
     return any(
         f"'{schema}'" in text for schema in ("auth", "payments", "admin", "profile", "events")
     )
+
+
+async def test_0009_indexes_the_parties_of_the_ledger_rows_it_finds() -> None:
+    """Ledger rows written before 0009 get their parties (the owner; the customer when another
+    user); a row written after it, and a customer set after it, get theirs from the triggers."""
+    name = f"mfe_migrations_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DATABASE_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _database_url(name)
+    config = alembic_config(url)
+    user = "INSERT INTO auth.users (email, password_hash, name, role) VALUES ($1, 'x', 'U', $2) "
+    payment = (
+        "INSERT INTO payments.payments (user_id, customer_id, amount, status, type) "
+        "VALUES ($1, $2, 10, 'initiated', 'initiate') RETURNING id"
+    )
+    entry = (
+        "INSERT INTO payments.payment_transactions (payment_id, transaction_type, amount, "
+        "status) VALUES ($1, 'created', 10, 'initiated') RETURNING seq"
+    )
+    parties = "SELECT party_id, seq, owns FROM payments.ledger_parties ORDER BY seq, owns DESC"
+    try:
+        await asyncio.to_thread(command.upgrade, config, "0008")
+        connection = await asyncpg.connect(url)
+        try:
+            vendor = await connection.fetchval(user + "RETURNING id", "v@example.com", "VENDOR")
+            customer = await connection.fetchval(user + "RETURNING id", "c@example.com", "CUSTOMER")
+            addressed = await connection.fetchval(payment, vendor, customer)
+            unaddressed = await connection.fetchval(payment, vendor, None)
+            first = await connection.fetchval(entry, addressed)
+            second = await connection.fetchval(entry, unaddressed)
+            await asyncio.to_thread(command.upgrade, config, "0009")
+            assert [tuple(row) for row in await connection.fetch(parties)] == [
+                (vendor, first, True),
+                (customer, first, False),
+                (vendor, second, True),
+            ]
+            third = await connection.fetchval(entry, unaddressed)
+            await connection.execute(
+                "UPDATE payments.payments SET customer_id = $1 WHERE id = $2", customer, unaddressed
+            )
+            assert [tuple(row) for row in await connection.fetch(parties)][2:] == [
+                (vendor, second, True),
+                (customer, second, False),
+                (vendor, third, True),
+                (customer, third, False),
+            ]
+            await asyncio.to_thread(command.downgrade, config, "0008")
+            assert "payments.ledger_parties" not in await _tables(connection)
+        finally:
+            await connection.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
