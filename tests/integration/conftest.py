@@ -35,6 +35,48 @@ def statements_of(resources: Resources) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def statements_reading(resources: Resources, table: str) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (with their values) that name `table`, run on the engines meanwhile."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if table in statement:
+            seen.append((statement, parameters))
+
+    engines = {
+        factory.kw["bind"].sync_engine
+        for factory in (resources.session_factory, resources.read_session_factory)
+        if factory is not None
+    }
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+
+async def rows_read(resources: Resources, statement: str, parameters: Any) -> int:
+    """The rows every table scan of `statement`'s plan produced or filtered out, run now
+    (`EXPLAIN ANALYZE`): how much of its tables a read touches, whatever the timing."""
+    async with resources.session_factory() as session:
+        connection = await (await session.connection()).get_raw_connection()
+        explained = await connection.driver_connection.fetchval(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, *parameters
+        )
+    (plan,) = explained  # json, decoded by the engine's codec
+    total, nodes = 0, [plan["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", []))
+        if "Relation Name" in node:
+            produced = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            total += produced * node["Actual Loops"]
+    return total
+
+
 @dataclass
 class ApiClient:
     """Speaks to one subgraph app as the router would: REST and GraphQL."""

@@ -5,16 +5,15 @@ of everyone else's history."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from shared.graphql.context import Resources
 from shared.rbac import Role
 from tests.factories import TestUser as User
-from tests.integration.conftest import ApiClient
+from tests.integration.conftest import ApiClient, rows_read, statements_reading
 from tests.integration.payments.conftest import call, create, payment_body, request_body
 
 PAGE = 20
@@ -36,47 +35,6 @@ async def seed_payments(resources: Resources, owner: uuid.UUID, count: int) -> N
         await session.execute(text(SEED), {"owner": owner, "count": count})
         await session.execute(text("ANALYZE payments.payments, payments.payment_transactions"))
         await session.commit()
-
-
-@contextmanager
-def ledger_reads(resources: Resources) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (with their values) that read the ledger meanwhile."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "payment_transactions" in statement:
-            seen.append((statement, parameters))
-
-    engines = {
-        factory.kw["bind"].sync_engine
-        for factory in (resources.session_factory, resources.read_session_factory)
-        if factory is not None
-    }
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
-
-
-async def rows_read(resources: Resources, statement: str, parameters: Any) -> int:
-    """The rows every table scan of `statement`'s plan produced or filtered out, as run now."""
-    async with resources.session_factory() as session:
-        connection = await (await session.connection()).get_raw_connection()
-        explained = await connection.driver_connection.fetchval(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, *parameters
-        )
-    (plan,) = explained  # json, decoded by the engine's codec
-    total, nodes = 0, [plan["Plan"]]
-    while nodes:
-        node = nodes.pop()
-        nodes.extend(node.get("Plans", []))
-        if "Relation Name" in node:
-            produced = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-            total += produced * node["Actual Loops"]
-    return total
 
 
 async def history(api: ApiClient, user: User, **params: Any) -> list[dict[str, Any]]:
@@ -109,7 +67,7 @@ async def test_a_page_of_a_user_whose_payments_are_old_reads_a_page_of_the_ledge
         ).scalars()
         expected = [str(entry) for entry in newest]
 
-    with ledger_reads(resources) as reads:
+    with statements_reading(resources, "payment_transactions") as reads:
         first = await call(api, "GET", "/api/payments/history", customer, params={"limit": PAGE})
     assert first.status_code == 200, first.text
     assert [row["id"] for row in first.json()["data"]] == expected[:PAGE]
