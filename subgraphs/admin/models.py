@@ -22,10 +22,11 @@ class AuditLog(SQLModel, table=True):
 
     __tablename__ = "audit_logs"
     __table_args__ = (
-        Index("idx_audit_logs_user_id", "user_id"),
+        # A filter's rows in the list's order (newest first): a page is read from its range.
+        Index("idx_audit_logs_user_id", "user_id", "created_at", "id"),
         Index("idx_audit_logs_created_at", "created_at"),
-        Index("idx_audit_logs_action", "action"),
-        Index("idx_audit_logs_resource", "resource_type", "resource_id"),
+        Index("idx_audit_logs_action", "action", "created_at", "id"),
+        Index("idx_audit_logs_resource", "resource_type", "resource_id", "created_at", "id"),
         {"schema": SCHEMA},
     )
 

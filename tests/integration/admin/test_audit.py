@@ -18,7 +18,7 @@ from shared.graphql.context import Resources
 from shared.rbac import Role
 from subgraphs.admin.consumers import record_audit_event
 from subgraphs.admin.models import AuditLog
-from tests.integration.conftest import ApiClient
+from tests.integration.conftest import ApiClient, rows_read, statements_reading
 
 BROWSER = {"User-Agent": "AdminConsole/1.0"}
 
@@ -118,6 +118,48 @@ async def test_audit_logs_filter_and_page_newest_first(
     assert total(await logs(until="2000-01-01T00:00:00Z")) == 0
     bad = await api.http.get("/api/admin/audit-logs?since=yesterday", headers=admin.headers)
     assert bad.status_code == 400
+
+
+async def test_a_page_of_an_actor_whose_rows_are_old_reads_a_page_of_the_table(
+    api: ApiClient, admin: Any, make_user: Callable[..., Any], resources: Resources
+) -> None:
+    """2,000 rows of one actor before 60,000 of another: with the filter's index on `user_id`
+    alone, PostgreSQL walked `created_at` backwards through the other actor's rows for a page
+    of the first. The filter's index now ends with the list's order."""
+    actor = await make_user(Role.CUSTOMER)
+    async with resources.session_factory() as db:
+        for user_id, count, age in ((actor.id, 2_000, 400), (admin.id, 60_000, 1)):
+            await db.execute(
+                text(
+                    "INSERT INTO admin.audit_logs (user_id, action, created_at) "
+                    "SELECT :user_id, 'payment.created', "
+                    "now() - make_interval(days => :age) + make_interval(secs => g) "
+                    "FROM generate_series(1, :count) AS g"
+                ),
+                {"user_id": user_id, "count": count, "age": age},
+            )
+        await db.execute(text("ANALYZE admin.audit_logs"))
+        newest = await db.execute(
+            text(
+                "SELECT id FROM admin.audit_logs WHERE user_id = :user_id "
+                "ORDER BY created_at DESC, id DESC LIMIT 20"
+            ),
+            {"user_id": actor.id},
+        )
+        expected = [str(row_id) for row_id in newest.scalars()]
+        await db.commit()
+
+    with statements_reading(resources, "audit_logs") as reads:
+        response = await api.http.get(
+            "/api/admin/audit-logs",
+            params={"userId": str(actor.id), "limit": 20},
+            headers=admin.headers,
+        )
+    assert response.status_code == 200, response.text
+    assert [row["id"] for row in response.json()["data"]] == expected
+    assert response.json()["pagination"]["total"] == 2_000
+    (statement, parameters) = next(read for read in reads if "ORDER BY" in read[0])
+    assert await rows_read(resources, statement, parameters) <= 3 * 20
 
 
 async def test_audit_rows_cannot_be_changed_or_deleted(
