@@ -44,7 +44,7 @@ class Payment(SQLModel, table=True):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         Index("idx_payments_user_id", "user_id"),
-        Index("idx_payments_status", "status"),
+        Index("idx_payments_status", "status", "created_at", "id"),  # a status's list, in order
         Index("idx_payments_created_at", "created_at"),
         # Partial: most payments have neither reference (migrations 0007, 0008). A customer's
         # page reads the payments addressed to them in order from it (`PaymentRepository.page`).

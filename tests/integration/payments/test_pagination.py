@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from shared.graphql.context import Resources
 from tests.factories import TestUser as User
-from tests.integration.conftest import ApiClient
+from tests.integration.conftest import ApiClient, rows_read, statements_reading
 from tests.integration.payments.conftest import call, create, payment_body, request_body
 
 
@@ -199,3 +201,37 @@ async def test_the_link_header_is_the_same_request_for_the_next_page(
             assert target.endswith(f"&cursor={cursor}") and target.count("cursor=") == 1
             url = target[1:]
         assert len(seen) == 5 and set(seen) == created
+
+
+async def test_a_page_of_a_status_whose_payments_are_old_reads_a_page_of_the_table(
+    api: ApiClient, vendor: User, admin: User, resources: Resources
+) -> None:
+    """1,000 failed payments before 30,000 completed ones: with idx_payments_status on `status`
+    alone, an administrator's page of failed payments walked `created_at` backwards through
+    every completed one. The index now ends with the list's order."""
+    async with resources.session_factory() as session:
+        for status, count, age in (("failed", 1_000, 400), ("completed", 30_000, 1)):
+            await session.execute(
+                text(
+                    "INSERT INTO payments.payments (user_id, amount, currency, status, type, "
+                    "created_at) SELECT :owner, 10, 'USD', :status, 'payment', "
+                    "now() - make_interval(days => :age) + make_interval(secs => g) "
+                    "FROM generate_series(1, :count) AS g"
+                ),
+                {"owner": vendor.id, "status": status, "count": count, "age": age},
+            )
+        await session.execute(text("ANALYZE payments.payments"))
+        newest = await session.execute(
+            text(
+                "SELECT id FROM payments.payments WHERE status = 'failed' "
+                "ORDER BY created_at DESC, id DESC LIMIT 20"
+            )
+        )
+        expected = [str(payment_id) for payment_id in newest.scalars()]
+        await session.commit()
+
+    with statements_reading(resources, "payments.payments") as reads:
+        body = await page(api, admin, status="failed", limit=20)
+    assert [payment["id"] for payment in body["data"]] == expected
+    (statement, parameters) = next(read for read in reads if "ORDER BY" in read[0])
+    assert await rows_read(resources, statement, parameters) <= 3 * 20
