@@ -20,14 +20,15 @@ ROUTER_HEADERS = {"X-Router-Secret": TEST_SUBGRAPH_SECRET}
 
 
 @contextmanager
-def statements_of(resources: Resources) -> Iterator[list[str]]:
-    """The SQL statements run on the engine meanwhile (SQLAlchemy's and `fetch`'s)."""
-    seen: list[str] = []
+def executions_of(resources: Resources) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements run on the engine meanwhile (SQLAlchemy's and `fetch`'s), each with
+    its values."""
+    seen: list[tuple[str, Any]] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
 
-    engine = resources.session_factory.kw["bind"].sync_engine
+    engine = resources.session_factory.kw["bind"].sync_engine  # the read sessions' too
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
@@ -36,26 +37,14 @@ def statements_of(resources: Resources) -> Iterator[list[str]]:
 
 
 @contextmanager
-def statements_reading(resources: Resources, table: str) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (with their values) that name `table`, run on the engines meanwhile."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if table in statement:
-            seen.append((statement, parameters))
-
-    engines = {
-        factory.kw["bind"].sync_engine
-        for factory in (resources.session_factory, resources.read_session_factory)
-        if factory is not None
-    }
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+def statements_of(resources: Resources) -> Iterator[list[str]]:
+    """The texts of the statements run meanwhile (`executions_of`), read when the block ends."""
+    texts: list[str] = []
+    with executions_of(resources) as executions:
+        try:
+            yield texts
+        finally:
+            texts.extend(statement for statement, _ in executions)
 
 
 async def rows_read(resources: Resources, statement: str, parameters: Any) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from shared.graphql.context import Resources
 from tests.factories import TestUser as User
-from tests.integration.conftest import ApiClient, rows_read, statements_reading
+from tests.integration.conftest import ApiClient, executions_of, rows_read
 from tests.integration.payments.conftest import call, create, payment_body, request_body
 
 
@@ -230,8 +230,10 @@ async def test_a_page_of_a_status_whose_payments_are_old_reads_a_page_of_the_tab
         expected = [str(payment_id) for payment_id in newest.scalars()]
         await session.commit()
 
-    with statements_reading(resources, "payments.payments") as reads:
+    with executions_of(resources) as reads:
         body = await page(api, admin, status="failed", limit=20)
     assert [payment["id"] for payment in body["data"]] == expected
-    (statement, parameters) = next(read for read in reads if "ORDER BY" in read[0])
+    (statement, parameters) = next(
+        read for read in reads if "payments.payments" in read[0] and "ORDER BY" in read[0]
+    )
     assert await rows_read(resources, statement, parameters) <= 3 * 20
