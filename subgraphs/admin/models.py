@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
@@ -45,6 +45,21 @@ class AuditLog(SQLModel, table=True):
         default=None, sa_column=Column(UUID(as_uuid=True), unique=True)
     )
     created_at: datetime = created_at()
+
+
+class AuditLogTally(SQLModel, table=True):
+    """How many audit rows there are, so that the unfiltered list's `total` is read from a few
+    rows instead of counted over an ever-growing table: their sum is the count. Derived data,
+    written only by the database's triggers on `audit_logs` (migration 0012): an insert adds
+    its rows to the slot of its connection (`slot`: the backend's pid modulo 16, so concurrent
+    writers rarely wait on one row); a TRUNCATE empties it. Rows are never updated or deleted
+    one by one (append-only)."""
+
+    __tablename__ = "audit_log_tally"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    slot: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    rows: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class SystemConfig(SQLModel, table=True):

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from shared.pagination import Keyset
 from subgraphs.admin.commands import AuditQuery
-from subgraphs.admin.models import AuditLog, SystemConfig
+from subgraphs.admin.models import AuditLog, AuditLogTally, SystemConfig
 
 
 class AuditRepository:
@@ -45,7 +45,7 @@ class AuditRepository:
         self, query: AuditQuery, after: tuple[datetime, uuid.UUID] | None
     ) -> tuple[list[AuditLog], int]:
         """Up to `query.limit + 1` rows, newest first, before the key `after` (time, id), and
-        the number of matching rows."""
+        the number of matching rows (of all rows: `AuditLogTally`)."""
         conditions: list[ColumnElement[bool]] = []
         if query.user_id is not None:
             conditions.append(col(AuditLog.user_id) == query.user_id)
@@ -59,8 +59,11 @@ class AuditRepository:
             conditions.append(col(AuditLog.created_at) >= query.since)
         if query.until is not None:
             conditions.append(col(AuditLog.created_at) <= query.until)
+        # Unfiltered, the tally's few rows hold the count; a filter counts its index range.
         total = await self.session.execute(
             select(func.count()).select_from(AuditLog).where(*conditions)
+            if conditions
+            else select(func.coalesce(func.sum(AuditLogTally.rows), 0))
         )
         keyset = Keyset((col(AuditLog.created_at), col(AuditLog.id)), descending=True, after=after)
         rows = await self.session.execute(

@@ -163,3 +163,31 @@ async def test_0009_indexes_the_parties_of_the_ledger_rows_it_finds() -> None:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_0012_counts_the_audit_rows_it_finds_and_the_triggers_keep_the_count() -> None:
+    name = f"mfe_migrations_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DATABASE_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _database_url(name)
+    config = alembic_config(url)
+    insert = "INSERT INTO admin.audit_logs (action) SELECT 'x' FROM generate_series(1, $1)"
+    tally = "SELECT coalesce(sum(rows), 0) FROM admin.audit_log_tally"
+    try:
+        await asyncio.to_thread(command.upgrade, config, "0011")
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(insert, 3)
+            await asyncio.to_thread(command.upgrade, config, "0012")
+            assert await connection.fetchval(tally) == 3
+            await connection.execute(insert, 2)
+            assert await connection.fetchval(tally) == 5
+            await connection.execute("TRUNCATE admin.audit_logs")
+            assert await connection.fetchval(tally) == 0
+            await asyncio.to_thread(command.downgrade, config, "0011")
+            assert "admin.audit_log_tally" not in await _tables(connection)
+        finally:
+            await connection.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

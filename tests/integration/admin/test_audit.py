@@ -3,6 +3,7 @@ security events of other domains recorded once from their hub envelopes."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -164,6 +165,55 @@ async def test_a_page_of_an_actor_whose_rows_are_old_reads_a_page_of_the_table(
     assert await rows_read(resources, statement, parameters) <= 3 * 20
 
 
+async def _tally(resources: Resources) -> int:
+    async with resources.session_factory() as db:
+        total = await db.execute(text("SELECT coalesce(sum(rows), 0) FROM admin.audit_log_tally"))
+        return int(total.scalar_one())
+
+
+async def test_the_unfiltered_total_is_read_from_the_tally_and_stays_exact(
+    api: ApiClient, admin: Any, make_user: Callable[..., Any], resources: Resources
+) -> None:
+    """`total` without a filter was a count of every audit row, on a table that only grows.
+    It is the sum of `admin.audit_log_tally`, which the triggers keep equal to the count:
+    bulk and concurrent inserts, an admin action, a rolled-back insert, a TRUNCATE."""
+    insert = text(
+        "INSERT INTO admin.audit_logs (user_id, action) "
+        "SELECT :user_id, 'payment.created' FROM generate_series(1, :count)"
+    )
+
+    async def add(count: int, *, commit: bool = True) -> None:
+        async with resources.session_factory() as db:
+            await db.execute(insert, {"user_id": admin.id, "count": count})
+            await (db.commit() if commit else db.rollback())
+
+    await add(5_000)
+    await asyncio.gather(*(add(count) for count in (3, 4, 5, 6)))
+    await add(7, commit=False)
+    customer = await make_user(Role.CUSTOMER)
+    renamed = await api.http.put(
+        f"/api/admin/users/{customer.id}", json={"name": "N"}, headers=admin.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    with executions_of(resources) as reads:
+        response = await api.http.get("/api/admin/audit-logs", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["pagination"]["total"] == 5_019 == len(await _rows(resources))
+    (statement, parameters) = next(
+        read for read in reads if "audit_log" in read[0] and "ORDER BY" not in read[0]
+    )
+    assert await rows_read(resources, statement, parameters) <= 16
+
+    async with resources.session_factory() as db:
+        await db.execute(text("TRUNCATE admin.audit_logs"))
+        await db.commit()
+    assert await _tally(resources) == 0
+    await add(2)
+    emptied = await api.http.get("/api/admin/audit-logs", headers=admin.headers)
+    assert emptied.json()["pagination"]["total"] == 2
+
+
 async def test_audit_rows_cannot_be_changed_or_deleted(
     api: ApiClient, admin: Any, make_user: Callable[..., Any], resources: Resources
 ) -> None:
@@ -267,6 +317,7 @@ async def test_security_events_from_the_hub_are_recorded_once(
 
     rows = {row.action: row for row in await _rows(resources)}
     assert sorted(rows) == sorted(event_type for event_type, _, _ in events[:-1])
+    assert await _tally(resources) == len(rows)  # a redelivered event's skipped row: not counted
     assert all(row.event_id is not None for row in rows.values())
     login = rows[catalog.LOGIN_SUCCEEDED]
     assert (login.user_id, login.resource_type, login.resource_id) == (user.id, "user", user.id)
