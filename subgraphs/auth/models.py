@@ -19,7 +19,9 @@ class User(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("role IN ('ADMIN', 'CUSTOMER', 'VENDOR')", name="role"),
         Index("idx_users_email", "email"),
-        Index("idx_users_role", "role"),
+        # The admin list's order (newest first), for all users and for one role's range.
+        Index("idx_users_created_at", "created_at", "id"),
+        Index("idx_users_role", "role", "created_at", "id"),
         {"schema": SCHEMA},
     )
 

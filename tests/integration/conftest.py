@@ -47,23 +47,30 @@ def statements_of(resources: Resources) -> Iterator[list[str]]:
             texts.extend(statement for statement, _ in executions)
 
 
-async def rows_read(resources: Resources, statement: str, parameters: Any) -> int:
-    """The rows every table scan of `statement`'s plan produced or filtered out, run now
-    (`EXPLAIN ANALYZE`): how much of its tables a read touches, whatever the timing."""
+async def plan_nodes(resources: Resources, statement: str, parameters: Any) -> list[Any]:
+    """Every node of `statement`'s plan, run now (`EXPLAIN ANALYZE`, JSON)."""
     async with resources.session_factory() as session:
         connection = await (await session.connection()).get_raw_connection()
         explained = await connection.driver_connection.fetchval(
             "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, *parameters
         )
     (plan,) = explained  # json, decoded by the engine's codec
-    total, nodes = 0, [plan["Plan"]]
+    found, nodes = [], [plan["Plan"]]
     while nodes:
         node = nodes.pop()
         nodes.extend(node.get("Plans", []))
-        if "Relation Name" in node:
-            produced = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-            total += produced * node["Actual Loops"]
-    return total
+        found.append(node)
+    return found
+
+
+async def rows_read(resources: Resources, statement: str, parameters: Any) -> int:
+    """The rows every table scan of `statement`'s plan produced or filtered out, run now
+    (`EXPLAIN ANALYZE`): how much of its tables a read touches, whatever the timing."""
+    return sum(
+        (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
+        for node in await plan_nodes(resources, statement, parameters)
+        if "Relation Name" in node
+    )
 
 
 @dataclass

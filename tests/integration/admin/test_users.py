@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shared.graphql.context import Resources
 from shared.rbac import Role
 from subgraphs.auth.models import OutboundEmail
 from tests.factories import DEFAULT_PASSWORD
-from tests.integration.conftest import ApiClient
+from tests.integration.conftest import ApiClient, executions_of, plan_nodes, rows_read
 
 
 async def test_list_filters_searches_sorts_and_pages(
@@ -47,6 +47,47 @@ async def test_list_filters_searches_sorts_and_pages(
     assert (await users(limit=101))["pagination"]["limit"] == 100  # clamped, as payments' lists
     bad_role = await api.http.get("/api/admin/users?role=ROOT", headers=admin.headers)
     assert bad_role.status_code == 400
+
+
+async def test_a_page_of_users_is_read_in_order_not_sorted(
+    api: ApiClient, admin: Any, resources: Resources
+) -> None:
+    """3,000 customers newer than 100 administrators. The list's default order (newest first)
+    had no index: every page sorted every matching user (a role's page, every user of the
+    role: 202 rows read here). Both now read an index range in the list's order."""
+    async with resources.session_factory() as db:
+        for role, count, age in (("ADMIN", 100, 400), ("CUSTOMER", 3_000, 1)):
+            await db.execute(
+                text(
+                    "INSERT INTO auth.users (email, password_hash, name, role, created_at) "
+                    "SELECT lower(:role) || g || '@example.com', 'x', 'U', :role, "
+                    "now() - make_interval(days => :age) + make_interval(secs => g) "
+                    "FROM generate_series(1, :count) AS g"
+                ),
+                {"role": role, "count": count, "age": age},
+            )
+        await db.execute(text("ANALYZE auth.users"))
+        await db.commit()
+
+    async def page(**params: Any) -> tuple[dict[str, Any], tuple[str, Any]]:
+        with executions_of(resources) as reads:
+            response = await api.http.get("/api/admin/users", params=params, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        return response.json(), next(read for read in reads if "ORDER BY" in read[0])
+
+    newest, (statement, parameters) = await page()
+    assert [user["email"] for user in newest["data"][:2]] == [
+        admin.email,
+        "customer3000@example.com",
+    ]
+    assert newest["pagination"]["total"] == 3_101  # with the `admin` fixture's own account
+    nodes = await plan_nodes(resources, statement, parameters)
+    assert not [node for node in nodes if node["Node Type"] == "Sort"]
+    admins, (statement, parameters) = await page(role="ADMIN")
+    assert [user["email"] for user in admins["data"][:2]] == [admin.email, "admin100@example.com"]
+    assert admins["pagination"]["total"] == 100 + 1
+    # The count reads the role's range (~100 rows) and the page 21 rows of it.
+    assert await rows_read(resources, statement, parameters) <= 101 + 3 * 21
 
 
 @pytest.mark.parametrize("sort", ["CREATED_AT_DESC", "CREATED_AT_ASC", "EMAIL_ASC", "NAME_ASC"])
